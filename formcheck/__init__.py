@@ -1,0 +1,3 @@
+"""formcheck: a pose-tracking form checker for hip rehabilitation exercises."""
+
+__version__ = "0.1.0"

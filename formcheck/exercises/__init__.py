@@ -1,0 +1,1 @@
+"""Built-in exercise declarations (TOML data, one file per exercise)."""

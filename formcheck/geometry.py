@@ -1,0 +1,92 @@
+"""Joint angles and segment measures computed from landmark arrays.
+
+Every function takes arrays with a leading frame axis, so the offline analysis computes a
+whole track at once and the live loop passes one frame (T = 1) through the same code.
+
+Angles in the image plane are measured on pixel coordinates (aspect ratio respected).
+NOTES measured here: image-plane angles are trustworthy when the movement lies in the image
+plane; MediaPipe's world depth is weak, so world-space measures are used only where the
+movement is toward the camera by nature (torso roll seen from the front).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+FLOOR_DIRECTION_DEG = 90.0  # image y points down: "toward the floor" for a level camera
+
+
+def _deg(rad: np.ndarray) -> np.ndarray:
+    return np.degrees(rad)
+
+
+def joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Unsigned angle a-b-c at vertex b, degrees in [0, 180]."""
+    u, v = a - b, c - b
+    cos = np.sum(u * v, axis=-1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+    return _deg(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def floor_side_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Angle a-b-c measured through the floor side (image down), degrees in [0, 360)."""
+    ta = np.arctan2(a[..., 1] - b[..., 1], a[..., 0] - b[..., 0])
+    tc = np.arctan2(c[..., 1] - b[..., 1], c[..., 0] - b[..., 0])
+    arc = np.mod(_deg(tc - ta), 360.0)
+    down_offset = np.mod(FLOOR_DIRECTION_DEG - _deg(ta), 360.0)
+    return np.where(down_offset <= arc, arc, 360.0 - arc)
+
+
+def ceiling_side_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Angle a-b-c measured through the ceiling side (image up), degrees in [0, 360).
+
+    Unsigned angles fold at 180 degrees: a hip extending past straight would read as
+    flexing again (NOTES, real donkey-kick clip). Measuring the arc on a fixed side keeps
+    the sign: a bridge's shoulder-hip-knee angle reads ~125 lying, 180 level and over 180
+    when the hips rise above the shoulder-knee line, whichever way the person lies.
+    """
+    return 360.0 - floor_side_angle(a, b, c)
+
+
+def segment_elevation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Elevation of b above a in the image, degrees in [-90, 90], mirror-invariant.
+
+    Positive when b is higher than a on screen; independent of which way the person lies.
+    """
+    dx = np.abs(b[..., 0] - a[..., 0])
+    dy = a[..., 1] - b[..., 1]
+    return _deg(np.arctan2(dy, dx))
+
+
+def segment_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Unsigned angle between segments a->b and c->d, degrees in [0, 180]."""
+    return joint_angle(b - a, np.zeros_like(a), d - c)
+
+
+def distance_ratio(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """|a-b| / |c-d|: a distance expressed in a body length, so camera distance cancels."""
+    return np.linalg.norm(a - b, axis=-1) / np.linalg.norm(c - d, axis=-1)
+
+
+def depth_tilt(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """How far a left-right line (shoulders or hips) turns toward or away from the camera.
+
+    World coordinates (y down, z away from the camera): 0 when the line lies in the image
+    plane, +/-90 when it points straight at the camera. Used for torso roll seen from the
+    front of a side-lying person, where the roll moves along the camera axis.
+    """
+    d = right - left
+    return _deg(np.arctan2(d[..., 2], np.hypot(d[..., 0], d[..., 1])))
+
+
+def body_roll(l_sh: np.ndarray, r_sh: np.ndarray, l_hip: np.ndarray, r_hip: np.ndarray) -> np.ndarray:
+    """Mean depth tilt of the shoulder line and the hip line: the whole torso rolling.
+
+    Averaging the two lines halves the depth noise that a single short line suffers.
+    """
+    return 0.5 * (depth_tilt(l_sh, r_sh) + depth_tilt(l_hip, r_hip))
+
+
+def position_in(a: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Image position of a in units of the length |c-d| (for 'hips moving' style checks)."""
+    scale = np.linalg.norm(c - d, axis=-1, keepdims=True)
+    return a / scale

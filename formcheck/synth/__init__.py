@@ -1,0 +1,1 @@
+"""Synthetic patients: motion scripts, landmark generation and (optionally) rendered video."""
