@@ -17,6 +17,7 @@ over is fragile) and it belongs to the thread that created it.
 
 from __future__ import annotations
 
+import atexit
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -146,8 +147,11 @@ def _require_pyrender():
     try:
         import pyrender
         import trimesh
-    except ImportError as exc:  # pyrender, trimesh or PyOpenGL missing
+    except ModuleNotFoundError as exc:  # pyrender, trimesh or PyOpenGL not installed
         raise RuntimeError(_MISSING_EXTRA) from exc
+    except Exception as exc:  # installed, but PyOpenGL cannot load the system GL libraries
+        raise RuntimeError(f"offscreen OpenGL (EGL) is unavailable: {exc!r}; "
+                           "see scripts/install_render_deps.sh") from exc
     return pyrender, trimesh
 
 
@@ -160,8 +164,18 @@ def _shared_renderer(width: int, height: int):
     pyrender, _ = _require_pyrender()
     if _RENDERER is None:
         _RENDERER = pyrender.OffscreenRenderer(width, height)
+        atexit.register(_release_renderer)
     _RENDERER.viewport_width, _RENDERER.viewport_height = width, height
     return _RENDERER
+
+
+def _release_renderer() -> None:
+    """Free the context before interpreter shutdown; left to the garbage collector, PyOpenGL
+    prints import errors to stderr at exit."""
+    global _RENDERER
+    if _RENDERER is not None:
+        _RENDERER.delete()
+        _RENDERER = None
 
 
 # --------------------------------------------------------------------------- geometry
@@ -493,8 +507,9 @@ class BodyRenderer:
         self._scene.set_pose(self._room["side_wall"], _pose(
             centre + right * side + look * (back - side_len / 2) + up * height / 2,
             look, up, right, (side_len, height, 0.05)))
-        # Key light from above, left and in front of the body; fill light above right.
-        for node, offset in zip(self._light_nodes, ((-1.6, 2.6, 0.0), (1.0, 2.0, 0.0))):
+        # Key light from above, left and in front of the body; fill light above right. The
+        # key must not graze the side wall: pyrender's wide shadow filter then draws stripes.
+        for node, offset in zip(self._light_nodes, ((-3.5, 2.8, 0.0), (1.0, 2.0, 0.0))):
             source = cam + right * offset[0] + up * offset[1] - look * offset[2]
             z = _unit(source - (centre + up * 0.4))
             x = _perpendicular(z, right)

@@ -1,0 +1,89 @@
+"""Video in, report out: frame source -> pose -> analysis -> report files.
+
+Shared by ``formcheck analyze``, ``formcheck eval`` and batch runs, so they all produce the
+same report for the same video.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .analysis import SessionResult, analyze_track
+from .errors import FormcheckError, InputError
+from .exercise import Exercise
+from .landmarks import PoseTrack
+from .report import build_report, write_json_atomic
+from .video import open_source
+
+REPORT_NAME = "report.json"
+TRACK_NAME = "landmarks.npz"
+
+
+@dataclass
+class Analysis:
+    result: SessionResult
+    report: dict
+    out_dir: Path | None
+
+
+def default_out_dir(video: Path) -> Path:
+    """Next to the video when that folder is writable, else ./formcheck-report/<name>."""
+    beside = video.parent / f"{video.stem}-formcheck"
+    if os.access(video.parent, os.W_OK):
+        return beside
+    return Path("formcheck-report") / video.stem
+
+
+def prepare_out_dir(out_dir: Path, force: bool) -> Path:
+    """Check the output folder before any work, so a long analysis never fails at the end."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"output path {out_dir} is a file, not a folder: choose another --out")
+    if (out_dir / REPORT_NAME).exists() and not force:
+        raise InputError(f"{out_dir / REPORT_NAME} already exists: use --force to overwrite it or --out "
+                         "to choose another folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".formcheck-write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(f"cannot write to the output folder {out_dir}: {exc.strerror or exc}") from None
+    return out_dir
+
+
+def track_video(video: str | Path, model: str = "full",
+                progress: Callable[[int, int | None], None] | None = None) -> tuple[PoseTrack, list]:
+    """Pose landmarks for every frame of a video (or image folder); also the skipped frames."""
+    from .pose import estimate_track  # the only module that imports mediapipe
+
+    with open_source(video) as src:
+        total = src.info.frame_count
+        frames = ((f.t_s, f.image) for f in src)
+        track = estimate_track(frames, model=model,
+                               progress=(lambda n: progress(n, total)) if progress else None)
+        skipped = list(src.skipped)
+    return track, skipped
+
+
+def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, model: str = "full",
+                  progress: Callable[[int, int | None], None] | None = None) -> Analysis:
+    """Analyse one video; write report.json and the landmark track into ``out_dir`` if given."""
+    video = Path(video)
+    track, skipped = track_video(video, model, progress)
+    if len(track) == 0:
+        raise InputError(f"{video} has no frames to analyse")
+    result = analyze_track(exercise, track)
+    report = build_report(result, source=str(video), model=model)
+    for index, reason in skipped:
+        report["tracking"]["warnings"].append(f"Frame {index} could not be read and was skipped ({reason}).")
+    if out_dir is not None:
+        try:
+            track.to_npz(out_dir / TRACK_NAME)
+            write_json_atomic(out_dir / REPORT_NAME, report)
+        except OSError as exc:
+            raise FormcheckError(f"could not write the report to {out_dir}: {exc.strerror or exc}") from None
+    return Analysis(result, report, out_dir)

@@ -1,0 +1,149 @@
+"""The per-session report: report.json (a contract other tools read) and its feedback text.
+
+The report says what was done against what the seeds prescribe, what went well and the two
+or three most important things to fix, in the seeds' own words.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import __version__
+from .analysis import SessionResult
+from .exercise import Exercise
+
+REPORT_VERSION = 1
+
+
+def _range_text(lo: float, hi: float, unit: str = "") -> str:
+    fmt = (lambda v: f"{v:g}")
+    return f"{fmt(lo)}{unit}" if lo == hi else f"{fmt(lo)}-{fmt(hi)}{unit}"
+
+
+def dosage_lines(ex: Exercise, reps_by_side: dict[str, int], holds: list[dict]) -> list[str]:
+    """'Left 12 of 10-15, Right 9 of 10-15: 1 short' style comparison with the prescription."""
+    d = ex.dosage
+    lines = []
+    if d.reps and ex.kind in ("reps", "cyclic"):
+        target = _range_text(*d.reps)
+        if ex.sided:
+            parts = []
+            for side in ("left", "right"):
+                n = reps_by_side.get(side, 0)
+                short = f" ({d.reps[0] - n} short)" if 0 < n < d.reps[0] else ""
+                parts.append(f"{side.capitalize()} {n} of {target}{short}")
+            lines.append(", ".join(parts))
+            done = [s for s in ("left", "right") if reps_by_side.get(s, 0) > 0]
+            if len(done) == 1:
+                other = "right" if done[0] == "left" else "left"
+                lines.append(f"Only the {done[0]} side was done: then rest, or do the other side ({other})!")
+        else:
+            n = sum(reps_by_side.values())
+            short = f": {d.reps[0] - n} short" if n < d.reps[0] else ""
+            lines.append(f"{n} of {target} reps{short}")
+    if d.hold_s:
+        target = _range_text(*d.hold_s, " s")
+        if ex.kind == "hold":
+            total = sum(h["duration_s"] for h in holds)
+            count = f"{len(holds)} of {_range_text(*d.holds)} holds, " if d.holds else f"{len(holds)} holds, "
+            lines.append(f"{count}longest {max((h['duration_s'] for h in holds), default=0):.1f} s of {target} "
+                         f"(total {total:.1f} s)")
+        else:
+            met = sum(1 for h in holds if h["duration_s"] >= d.hold_s[0] - 0.25)
+            lines.append(f"{met} rep(s) held at the top for the target {target}")
+    return lines
+
+
+def feedback(ex: Exercise, reps: list[dict], holds: list[dict]) -> tuple[list[str], list[str]]:
+    """(what went well, what to fix): the fixes are the seed's cues, most frequent first."""
+    counts: Counter = Counter()
+    where: dict[str, list[int]] = {}
+    cues = {f.code: f.cue for f in ex.faults}
+    for r in reps:
+        for f in r["faults"]:
+            counts[f["code"]] += 1
+            where.setdefault(f["code"], []).append(r["index"])
+    for h in holds:
+        for f in h["faults"]:
+            counts[f["code"]] += 1
+    to_fix = []
+    for code, n in counts.most_common(3):
+        reps_txt = f" (reps {', '.join(map(str, where[code]))})" if code in where else ""
+        to_fix.append(f"{cues.get(code, code)}{reps_txt}")
+    well = []
+    if reps:
+        clean = [r for r in reps if not r["faults"]]
+        if len(clean) == len(reps):
+            well.append(f"All {len(reps)} reps with good form")
+        elif clean:
+            well.append(f"{len(clean)} of {len(reps)} reps with good form")
+        peak_codes = {f.code for f in ex.faults if f.check == "peak"}
+        if peak_codes and not any(f["code"] in peak_codes for r in reps for f in r["faults"]):
+            well.append("Full range of motion on every rep")
+        if ex.sided and all(any(r["side"] == s for r in reps) for s in ("left", "right")):
+            well.append("Both sides done")
+    if holds and all(not h["faults"] for h in holds):
+        well.append(f"{len(holds)} steady hold(s)")
+    return well, to_fix
+
+
+def build_report(result: SessionResult, source: str, model: str | None = None) -> dict:
+    ex = result.exercise
+    eng = result.engine
+    t = result.track.t_s
+    duration = float(t[-1] - t[0]) if len(t) > 1 else 0.0
+    fps = float((len(t) - 1) / duration) if duration > 0 else None
+    reps = [r.to_dict() for r in eng.reps]
+    holds = [h.to_dict() for h in eng.holds]
+    by_side = {"left": 0, "right": 0, "both": 0}
+    for r in eng.reps:
+        by_side[r.side or "both"] += 1
+    faults = Counter(f["code"] for r in reps for f in r["faults"])
+    faults.update(f["code"] for h in holds for f in h["faults"])
+    well, to_fix = feedback(ex, reps, holds)
+    return {
+        "report_version": REPORT_VERSION,
+        "formcheck_version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "exercise": ex.id,
+        "exercise_name": ex.name,
+        "kind": ex.kind,
+        "view": ex.view,
+        "source": source,
+        "model": model,
+        "duration_s": round(duration, 3),
+        "fps": round(fps, 3) if fps else None,
+        "key_signal": ex.key_signal,
+        "reps": reps,
+        "holds": holds,
+        "summary": {
+            "rep_count": len(reps),
+            "reps_by_side": by_side,
+            "hold_s_total": round(sum(h["duration_s"] for h in holds), 2),
+            "faults": dict(faults),
+            "dosage": {"prescribed": ex.dosage.text, "verdict": dosage_lines(ex, by_side, holds)},
+            "went_well": well,
+            "to_fix": to_fix,
+            "not_checked": list(ex.unchecked),
+        },
+        "tracking": result.tracking.to_dict(),
+    }
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    """Write JSON so that a reader never sees a half-written file (temp file + rename)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1, ensure_ascii=False)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
