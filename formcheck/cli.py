@@ -131,8 +131,9 @@ def analyze(
     model: Annotated[Model, typer.Option(help="Pose model: full (default), lite (faster), heavy.")] = Model.full,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing report.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print report.json to stdout instead of a table.")] = False,
+    no_video: Annotated[bool, typer.Option("--no-video", help="Skip the annotated video (faster).")] = False,
 ) -> None:
-    """Analyse a recorded exercise video: count reps, time holds, flag faults, write report.json."""
+    """Analyse a recorded exercise video: count reps, time holds, flag faults, write the report (HTML, JSON, CSV)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from .pipeline import analyze_video, default_out_dir, prepare_out_dir
@@ -151,12 +152,13 @@ def analyze(
         def on_frame(done: int, total: int | None) -> None:
             progress.update(task, completed=done, total=total)
 
-        analysis = analyze_video(video, ex, target, model.value, on_frame)
+        analysis = analyze_video(video, ex, target, model.value, on_frame, video_out=not no_video)
     if as_json:
         print(json.dumps(analysis.report, indent=1))
         return
     _print_report(analysis.report)
-    out.print(f"Report: {target / 'report.json'}")
+    html = target / "report.html"
+    out.print(f"Report: {html if html.exists() else target / 'report.json'}")
 
 
 def run() -> None:  # pragma: no cover - console script entry

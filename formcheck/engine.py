@@ -28,6 +28,7 @@ EXIT_FRACTION = 0.45  # of the rep's own peak rise: below it the rep is complete
 END_FRACTION = 0.15  # of the peak rise: back at rest, the rep ends
 EDGE_FRACTION = 0.10  # of the peak rise: where start and end times are placed
 REST_DRIFT = 0.25  # of min_rom per second: how fast the rest level may creep up
+REST_DOWN_TAU_S = 0.2  # how fast the rest level follows the signal down
 LOST_RESET_S = 2.0  # tracking lost this long: forget the rep in progress and recalibrate
 IDLE_MEMORY_S = 3.0
 
@@ -230,16 +231,18 @@ class ExerciseEngine:
         sample = (t, rise, ch, frame.values, frame.side_joint_xy)
         if self._rep is None:
             dt = 0.0 if self.last_t is None else max(t - self.last_t, 0.0)
-            self._rest = np.minimum(v, self._rest + REST_DRIFT * rule.min_rom * dt)
+            self._rest = _track_rest(self._rest, v, dt, rule.min_rom)
             rise_c = v - self._rest
             ch = int(np.argmax(rise_c))
             rise = float(rise_c[ch])
             sample = (t, rise, ch, frame.values, frame.side_joint_xy)
             if self._returning is not None:
-                self._returning["samples"].append(sample)
-                peak = self._returning["peak_rise"]
-                if rise <= END_FRACTION * peak or rise >= ENTER_FRACTION * rule.min_rom + END_FRACTION * peak:
-                    self._finalize(self._returning)
+                back = self._returning
+                back["samples"].append(sample)
+                back["trough"] = min(back.get("trough", rise), rise)
+                # Settled at rest, or rising again from a partial return: the rep is over.
+                if rise <= END_FRACTION * back["peak_rise"] or rise >= back["trough"] + ENTER_FRACTION * rule.min_rom:
+                    self._finalize(back)
                     self._returning = None
             self._idle.append(sample)
             while self._idle and t - self._idle[0][0] > IDLE_MEMORY_S:
@@ -254,12 +257,30 @@ class ExerciseEngine:
             rep.update(peak_rise=rise, peak_t=t, peak_ch=ch, peak_values=frame.values,
                        peak_xy=frame.side_joint_xy)
         self._watch_faults(rep, frame)
+        self._track_top_hold(rep, t, rise)
         self._phase = "lifting" if rise >= 0.8 * rep["peak_rise"] else "lowering"
         if rise <= EXIT_FRACTION * rep["peak_rise"]:
             self._rep = None
             if rep["peak_rise"] >= rule.min_rom and t - rep["entry_t"] >= 0.5 * rule.min_duration_s:
                 self._returning = rep  # counted now; its end is placed once it settles
             self._phase = "rest"
+
+    def _track_top_hold(self, rep: dict, t: float, rise: float) -> None:
+        """Causal version of :func:`_plateau` for the live hold timer: high and slow now.
+
+        The report's hold comes from ``_plateau`` once the rep is over; the overlay needs the
+        hold while it happens, so the speed is a backward difference over the last 0.3 s.
+        """
+        back = next((s for s in reversed(rep["samples"]) if t - s[0] >= 0.3), None)
+        if back is None:
+            rep["top_since"] = None
+            return
+        v_max = max(0.5 * rep["peak_rise"], 0.4 * self.ex.rep.min_rom)
+        still = rise >= 0.6 * rep["peak_rise"] and abs(rise - back[1]) / (t - back[0]) <= v_max
+        if not still:
+            rep["top_since"] = None
+        elif rep.get("top_since") is None:
+            rep["top_since"] = back[0]
 
     def _start_rep(self) -> None:
         idle = list(self._idle)
@@ -397,6 +418,8 @@ class ExerciseEngine:
         hold_now = 0.0
         if self._hold is not None:
             hold_now = self._hold["last_in"] - self._hold["start"]
+        elif self._rep is not None and self._rep.get("top_since") is not None:
+            hold_now = t - self._rep["top_since"]  # held at the top of a rep, so far
         phase = self._phase if tracked else "lost"
         return FrameVerdict(t, phase, key, counts, sum(counts.values()), hold_now, active,
                             self.reps[-1] if self.reps else None, tracked)
@@ -408,6 +431,17 @@ class ExerciseEngine:
         self._finish_open(self.last_t or 0.0)
         if self._hold is not None:
             self._close_hold()
+
+
+def _track_rest(rest: np.ndarray, value: np.ndarray, dt: float, min_rom: float) -> np.ndarray:
+    """Follow the rest level: quickly down to a lower value, slowly up to a higher one.
+
+    A plain running minimum would sit on the lowest noise excursion and make ordinary
+    jitter look like a rise; this sits near the middle of the noise band instead.
+    """
+    down = 1.0 - np.exp(-dt / REST_DOWN_TAU_S)
+    step_up = REST_DRIFT * min_rom * dt
+    return np.where(value < rest, rest + down * (value - rest), np.minimum(value, rest + step_up))
 
 
 def _plateau(t: np.ndarray, rise: np.ndarray, peak: float, min_rom: float) -> tuple[float, float | None]:

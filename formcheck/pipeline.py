@@ -70,8 +70,14 @@ def track_video(video: str | Path, model: str = "full",
 
 
 def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, model: str = "full",
-                  progress: Callable[[int, int | None], None] | None = None) -> Analysis:
-    """Analyse one video; write report.json and the landmark track into ``out_dir`` if given."""
+                  progress: Callable[[int, int | None], None] | None = None,
+                  video_out: bool = True) -> Analysis:
+    """Analyse one video; write report.json, the landmark track and the feedback files into ``out_dir``.
+
+    report.json is written first, so nothing is lost if a later step fails; the annotated
+    video (skipped with ``video_out=False``), report.html and report.csv follow, and a failure
+    there becomes a warning in the report instead of an error.
+    """
     video = Path(video)
     track, skipped = track_video(video, model, progress)
     if len(track) == 0:
@@ -86,4 +92,52 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
             write_json_atomic(out_dir / REPORT_NAME, report)
         except OSError as exc:
             raise FormcheckError(f"could not write the report to {out_dir}: {exc.strerror or exc}") from None
+        write_feedback_files(report, result, out_dir, video if video_out else None, source=video)
     return Analysis(result, report, out_dir)
+
+
+# --- issue 5: annotated video, report.html, report.csv -------------------------------------
+def write_feedback_files(report: dict, result: SessionResult, out_dir: Path, video: Path | None,
+                         source: Path | None = None) -> list[str]:
+    """The annotated video (when ``video`` is given), report.html and report.csv, after report.json.
+
+    ``source``: the recording, to take the rep pictures from when no annotated video is made.
+
+    A failure in one of them is added to the report's tracking warnings (and report.json is
+    written again) instead of ending the run: the counts are already safe. Returns the new warnings.
+    """
+    from .annotate import collect_thumbnails, write_annotated_video
+    from .html_report import VIDEO_NAME, write_csv, write_html_report
+
+    problems: list[str] = []
+
+    def attempt(what: str, step: Callable[[], object]):
+        try:
+            return step()
+        except Exception as exc:  # noqa: BLE001 - reported in the report, never fatal
+            text = str(exc).strip() or type(exc).__name__
+            problems.append(f"The {what} could not be written ({text}): the counts in report.json are unaffected.")
+            return None
+
+    thumbnails, video_name = None, None
+    if video is not None:
+        done = attempt("annotated video", lambda: write_annotated_video(video, result, out_dir / VIDEO_NAME))
+        if done is not None:
+            thumbnails, video_name = done.thumbnails, VIDEO_NAME
+    if video_name is None:
+        (out_dir / VIDEO_NAME).unlink(missing_ok=True)  # a stale video from an earlier run would not match
+    if video is None and source is not None:  # --no-video: still a picture of each rep for the HTML
+        thumbnails = attempt("rep pictures", lambda: collect_thumbnails(source, result))
+    warnings = report["tracking"]["warnings"]
+    warnings.extend(problems)  # before the HTML, so the page shows them
+    shown = len(problems)
+    attempt("HTML report", lambda: write_html_report(report, out_dir, result, video_name, thumbnails))
+    attempt("CSV table", lambda: write_csv(report, out_dir))
+    warnings.extend(problems[shown:])
+    if problems:
+        try:
+            write_json_atomic(out_dir / REPORT_NAME, report)
+        except OSError:
+            pass  # the first report.json stays; the CLI still prints these warnings
+    return problems
+# --- end issue 5 ---

@@ -13,6 +13,8 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+
 from . import __version__
 from .analysis import SessionResult
 from .exercise import Exercise
@@ -92,6 +94,32 @@ def feedback(ex: Exercise, reps: list[dict], holds: list[dict]) -> tuple[list[st
     return well, to_fix
 
 
+# --- issue 5 (per-rep report): a small key-angle series so report.html can be re-rendered ---
+MAX_SERIES_POINTS = 2000
+
+
+def key_series(result: SessionResult, max_points: int = MAX_SERIES_POINTS) -> dict:
+    """The key signal over time, at most ``max_points`` samples (None where not tracked).
+
+    The value is the one the overlay shows: the larger of the sides for two-sided signals.
+    Long sessions are thinned by taking evenly spaced frames (a 1-2 s rep spans many samples).
+    """
+    t = np.asarray(result.track.t_s, float)
+    v = result.signals.values.get(result.exercise.key_signal)
+    if v is None or len(t) == 0:
+        return {"t_s": [], "key_value": []}
+    col = v[:, :, 0]
+    with np.errstate(invalid="ignore"):
+        key = np.where(np.isfinite(col).any(axis=1), np.nanmax(np.where(np.isfinite(col), col, -np.inf), axis=1),
+                       np.nan)
+    if len(t) > max_points:
+        keep = np.unique(np.linspace(0, len(t) - 1, max_points).round().astype(int))
+        t, key = t[keep], key[keep]
+    return {"t_s": [round(float(x), 3) for x in t],
+            "key_value": [round(float(x), 1) if np.isfinite(x) else None for x in key]}
+# --- end issue 5 ---
+
+
 def build_report(result: SessionResult, source: str, model: str | None = None) -> dict:
     ex = result.exercise
     eng = result.engine
@@ -126,12 +154,18 @@ def build_report(result: SessionResult, source: str, model: str | None = None) -
             "reps_by_side": by_side,
             "hold_s_total": round(sum(h["duration_s"] for h in holds), 2),
             "faults": dict(faults),
-            "dosage": {"prescribed": ex.dosage.text, "verdict": dosage_lines(ex, by_side, holds)},
+            "dosage": {"prescribed": ex.dosage.text, "verdict": dosage_lines(ex, by_side, holds),
+                       # issue 5: the numeric targets, so report.html can be re-rendered from report.json
+                       "target": {"reps": list(ex.dosage.reps) if ex.dosage.reps else None,
+                                  "hold_s": list(ex.dosage.hold_s) if ex.dosage.hold_s else None,
+                                  "holds": list(ex.dosage.holds) if ex.dosage.holds else None,
+                                  "each_side": ex.dosage.each_side}},
             "went_well": well,
             "to_fix": to_fix,
             "not_checked": list(ex.unchecked),
         },
         "tracking": result.tracking.to_dict(),
+        "series": key_series(result),  # issue 5: key angle over time for the report's plot
     }
 
 

@@ -7,6 +7,7 @@ the exercise cannot be judged from, or when the movement did not look like the e
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,11 +40,13 @@ def _median(x: np.ndarray) -> float:
 
 
 def lying_view(track: PoseTrack) -> str | None:
-    """'side' or 'front' for a person lying down, None when not lying or unclear.
+    """'side', 'front' or 'end' for a person lying down; None when not lying or unclear.
 
     Seen from the side, a supine or prone body shows its hips one behind the other (a short
     hip line); seen from the front, a side-lying body shows its hips stacked one above the
-    other (a hip line about 0.4 trunk lengths long, near vertical).
+    other (a hip line about 0.4 trunk lengths long, near vertical). Seen from the feet or
+    the head ('end'), the trunk is foreshortened to less than the shoulder width, and
+    MediaPipe cannot judge such views (NOTES).
     """
     px = track.pixel_xy
     hip_l, hip_r = px[:, INDEX["left_hip"]], px[:, INDEX["right_hip"]]
@@ -54,6 +57,10 @@ def lying_view(track: PoseTrack) -> str | None:
         axis_elev = np.abs(geometry.segment_elevation(hip_mid, sh_mid))
         hip_ratio = np.linalg.norm(hip_l - hip_r, axis=-1) / trunk
         hip_elev = np.abs(geometry.segment_elevation(hip_l, hip_r))
+        shoulders = np.linalg.norm(px[:, INDEX["left_shoulder"]] - px[:, INDEX["right_shoulder"]], axis=-1)
+        end_on = trunk / np.maximum(shoulders, 1e-6)
+    if _median(end_on) < 0.8:
+        return "end"
     if not _median(axis_elev) < 40:
         return None
     ratio, elev = _median(hip_ratio), _median(hip_elev)
@@ -94,13 +101,116 @@ def assess_tracking(exercise: Exercise, track: PoseTrack, engine: ExerciseEngine
     if engine is not None:
         for start, end in engine.gaps:
             w.append(f"Tracking was lost from {start:.1f} s to {end:.1f} s; reps in that time may be missed.")
-    seen_view = lying_view(track.slice(0, n))
+    seen_view = lying_view(track)
     if exercise.view in ("side", "front") and seen_view is not None:
         report.view_ok = seen_view == exercise.view
+        where = "your feet or head" if seen_view == "end" else f"the {seen_view}"
         if not report.view_ok:
-            w.append(f"The camera seems to see you from the {seen_view}, but a {exercise.name.lower()} is judged "
+            w.append(f"The camera seems to see you from {where}, but a {exercise.name.lower()} is judged "
                      f"from the {exercise.view}: {exercise.setup}")
     if engine is not None and exercise.kind == "reps" and not engine.reps and n_pose > 0:
         w.append(f"No repetitions were found: the movement does not look like a {exercise.name.lower()} "
                  "from this camera view. Check the exercise chosen and the camera position.")
     return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Live setup check: the same judgements as above, on the last half second, before counting starts
+
+
+@dataclass
+class SetupStatus:
+    """Whether the camera set-up lets the engine count, and if not what to do, in plain words."""
+
+    ok: bool
+    message: str | None = None  # guidance for the person when not ok
+    side: str | None = None  # working side seen (the upper leg of a side-lying body), if any
+
+
+_EDGE = 0.01  # a joint this close to the image border is taken as outside it
+_MIN_EXTENT = 0.15  # key joints spanning less of the image than this: too far away
+_ALONG_BODY = 0.7  # trunk shorter than this x body width: seen from the head or feet
+_FEET = {"knee", "ankle"}
+_HEAD_END = {"shoulder"}
+
+
+def expects_lying(exercise: Exercise) -> bool:
+    """The built-in exercises are all done lying down; their setup text says so.
+
+    A stop-gap until exercises declare their start posture as data.
+    """
+    text = exercise.setup.lower()
+    return text.startswith("lie ") or " lie " in text or "lying" in text
+
+
+def _first_sentence(text: str) -> str:
+    return text.split(". ")[0].rstrip(".") + "."
+
+
+def setup_check(exercise: Exercise, window: PoseTrack) -> SetupStatus:
+    """Can counting start? Judged on a short window of recent raw frames (e.g. 0.5 s).
+
+    The first problem found is the one reported, so the person fixes one thing at a time:
+    seen at all, whole body inside the picture, seen clearly, lying down and seen from the
+    view the exercise needs (not along the body from the head or feet, where MediaPipe fails:
+    NOTES), not too far away. For a side-lying exercise the upper leg is the working side.
+    """
+    setup = _first_sentence(exercise.setup)
+    det = window.detected & np.isfinite(window.image_xyz[:, :, 0]).any(axis=1)
+    if len(window) == 0 or det.mean() < 0.5:
+        return SetupStatus(False, f"We can't see you yet. {setup}")
+    track = _only(window, det)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a joint never seen in the window
+        med = np.nanmedian(track.image_xyz[:, _KEY, :2], axis=0)  # (8, 2) key joints, normalised
+        vis = float(np.nanmean(track.visibility[:, _KEY]))
+    outside = ~np.isfinite(med).all(axis=1) | (med < _EDGE).any(axis=1) | (med > 1 - _EDGE).any(axis=1)
+    parts = {KEY_JOINTS[i].split("_", 1)[1] for i in np.nonzero(outside)[0]}
+    if parts & _FEET and parts & _HEAD_END:
+        return SetupStatus(False, "Move the camera further away so your whole body is in view.")
+    if parts & _FEET:
+        return SetupStatus(False, "Move back so your feet are in view.")
+    if parts:
+        return SetupStatus(False, "Move back so your head and shoulders are in view.")
+    if not vis >= 0.4:
+        return SetupStatus(False, "We can't see you clearly: add light and keep your whole body in view.")
+    px = track.pixel_xy
+    side = None
+    if expects_lying(exercise):
+        turn = ("Turn so you face the camera, lying on your side." if exercise.view == "front"
+                else "Turn so the camera sees you from the side.")
+        elevation, foreshortening = _trunk_shape(px)
+        if foreshortening < _ALONG_BODY:
+            return SetupStatus(False, turn)  # seen from the head or the feet
+        if not elevation < 40:
+            return SetupStatus(False, f"Get into the start position: {setup[0].lower()}{setup[1:]}")
+        if exercise.view in ("side", "front") and lying_view(track) != exercise.view:
+            return SetupStatus(False, turn)
+        if exercise.sided and exercise.view == "front":
+            upper_left = _median(px[:, INDEX["left_hip"], 1]) < _median(px[:, INDEX["right_hip"], 1])
+            side = "left" if upper_left else "right"
+    w, h = window.image_size
+    extent = (np.nanmax(med, axis=0) - np.nanmin(med, axis=0)) * np.array([w, h])
+    if extent.max() < _MIN_EXTENT * max(w, h):
+        return SetupStatus(False, "Come closer to the camera: you look very small in the picture.")
+    return SetupStatus(True, None, side)
+
+
+def _trunk_shape(px: np.ndarray) -> tuple[float, float]:
+    """Median trunk elevation (degrees) and trunk length over body width in the image.
+
+    A body seen along its length (from the head or feet) has a short trunk next to its width.
+    """
+    ls, rs = px[:, INDEX["left_shoulder"]], px[:, INDEX["right_shoulder"]]
+    lh, rh = px[:, INDEX["left_hip"]], px[:, INDEX["right_hip"]]
+    sh_mid, hip_mid = 0.5 * (ls + rs), 0.5 * (lh + rh)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        elevation = np.abs(geometry.segment_elevation(hip_mid, sh_mid))
+        width = np.maximum(np.linalg.norm(ls - rs, axis=-1), np.linalg.norm(lh - rh, axis=-1))
+        ratio = np.linalg.norm(sh_mid - hip_mid, axis=-1) / width
+    return _median(elevation), _median(ratio)
+
+
+def _only(track: PoseTrack, rows: np.ndarray) -> PoseTrack:
+    return PoseTrack(track.t_s[rows], track.image_xyz[rows], track.world_xyz[rows], track.visibility[rows],
+                     track.presence[rows], track.image_size, track.detected[rows])

@@ -115,3 +115,11 @@ def track_from_performance(perf: Performance, camera: Camera, noise: TrackerNois
     presence[~detected] = 0.0
     return PoseTrack(perf.t_s.copy(), image_xyz, world, visibility, presence,
                      (camera.width, camera.height), detected)
+
+
+def synthetic_track(script, camera: CameraSpec = CameraSpec(), noise: TrackerNoise = TrackerNoise()):
+    """(PoseTrack, Performance) for a motion script: the one-call factory tests use."""
+    from .motion import perform
+
+    perf = perform(script)
+    return track_from_performance(perf, place_camera(perf, camera), noise), perf

@@ -8,6 +8,7 @@ generator (engine tests) and the renderer (synthetic videos), so both share one 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -125,42 +126,53 @@ def _foot_flat(frame: np.ndarray, leg: LegPose, toward: np.ndarray) -> float:
     return float(np.degrees(np.arctan2(np.cross(neutral, t) @ left, neutral @ t))) * -1.0
 
 
-def _bridge_posture(u: float, f: Faults, p: Proportions, rng_sway: float) -> Posture:
-    """Supine bridge, head toward -x. Clean peak: shoulders, hips and knees in line."""
+def _bridge_pose_at(h: float, p: Proportions) -> tuple[float, Posture]:
+    """Supine bridge with the hip centre at height ``h``: (shoulder-hip-knee angle, posture).
+
+    Shoulders and feet stay on the floor; the hips pivot about the shoulders and the knees
+    follow by inverse kinematics, as in a real bridge.
+    """
     shoulder = np.array([-p.trunk, 0.10, 0.0])
-    ankle_x = 0.47
-    target = 176.0 - 26.0 * f.get("hips_not_raised", 0.0) + 22.0 * f.get("over_arching", 0.0)
-    target = 128.0 + (target - 128.0) * u
+    dx = np.sqrt(max(p.trunk**2 - (h - shoulder[1]) ** 2, 1e-6))
+    hip = np.array([shoulder[0] + dx, h, 0.0])
+    frame = body_frame(shoulder - hip, np.array([0.0, 1.0, 0.0]))
+    ankle = np.array([0.47, 0.09, 0.0])
+    legs = {}
+    for side, sign in (("left", 1.0), ("right", -1.0)):
+        offset = sign * p.hip_half_width * frame[:, 0]
+        leg = _leg_ik(frame, hip + offset, ankle + offset, p)
+        leg.ankle_dorsiflexion = _foot_flat(frame, leg, np.array([1.0, 0.0, 0.0]))
+        legs[side] = leg
+    trunk_tilt = np.degrees(np.arctan2(h - shoulder[1], dx))
+    arms = ArmPose(shoulder_flexion=-trunk_tilt, shoulder_abduction=12.0, elbow_flexion=5.0)
+    posture = Posture(hip, frame, left_leg=legs["left"], right_leg=legs["right"],
+                      left_arm=arms, right_arm=arms, head_flexion=-trunk_tilt * 0.5)
+    j = landmarks_3d(posture, p)
+    knee = 0.5 * (j[INDEX["left_knee"]] + j[INDEX["right_knee"]])
+    a, b = shoulder - hip, knee - hip
+    ang = np.degrees(np.arctan2(a[1], a[0]) - np.arctan2(b[1], b[0])) % 360.0
+    return float(ang), posture
 
-    def hip_angle(h: float) -> tuple[float, np.ndarray, Posture]:
-        dx = np.sqrt(max(p.trunk**2 - (h - shoulder[1]) ** 2, 1e-6))
-        hip = np.array([shoulder[0] + dx, h, 0.0])
-        frame = body_frame(shoulder - hip, np.array([0.0, 1.0, 0.0]))
-        ankle = np.array([hip[0] * 0 + ankle_x, 0.09, 0.0])
-        legs = {}
-        for side, sign in (("left", 1.0), ("right", -1.0)):
-            leg_hip = hip + sign * p.hip_half_width * frame[:, 0]
-            leg = _leg_ik(frame, leg_hip, ankle + sign * p.hip_half_width * frame[:, 0], p)
-            leg.ankle_dorsiflexion = _foot_flat(frame, leg, np.array([1.0, 0.0, 0.0]))
-            legs[side] = leg
-        trunk_tilt = np.degrees(np.arctan2(h - shoulder[1], dx))
-        arms = ArmPose(shoulder_flexion=-trunk_tilt, shoulder_abduction=12.0, elbow_flexion=5.0)
-        posture = Posture(hip, frame, left_leg=legs["left"], right_leg=legs["right"],
-                          left_arm=arms, right_arm=arms, head_flexion=-trunk_tilt * 0.5)
-        j = landmarks_3d(posture, p)
-        knee = 0.5 * (j[INDEX["left_knee"]] + j[INDEX["right_knee"]])
-        a, b = shoulder - hip, knee - hip
-        ang = np.degrees(np.arctan2(a[1], a[0]) - np.arctan2(b[1], b[0])) % 360.0
-        return ang, hip, posture
 
+@functools.lru_cache(maxsize=256)
+def _bridge_height_for(angle_deg: float, p: Proportions) -> float:
+    """Hip height giving a shoulder-hip-knee angle (bisection; the angle grows with height)."""
     lo, hi = 0.095, 0.60
-    for _ in range(40):  # bisection: the hip-floor side angle grows with hip height
+    for _ in range(30):
         mid = 0.5 * (lo + hi)
-        if hip_angle(mid)[0] < target:
+        if _bridge_pose_at(mid, p)[0] < angle_deg:
             lo = mid
         else:
             hi = mid
-    return hip_angle(0.5 * (lo + hi))[2]
+    return 0.5 * (lo + hi)
+
+
+def _bridge_posture(u: float, f: Faults, p: Proportions, rng_sway: float) -> Posture:
+    """Supine bridge, head toward -x. Clean peak: shoulders, hips and knees in line."""
+    peak = 176.0 - 26.0 * f.get("hips_not_raised", 0.0) / max(u, 1e-6) + 22.0 * f.get("over_arching", 0.0) / max(u, 1e-6)
+    rest_h = _bridge_height_for(128.0, p)
+    peak_h = _bridge_height_for(round(peak, 1), p)
+    return _bridge_pose_at(rest_h + u * (peak_h - rest_h), p)[1]
 
 
 def _prone_posture(u: float, f: Faults, p: Proportions, rng_sway: float, top: str) -> Posture:
