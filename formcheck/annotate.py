@@ -33,8 +33,9 @@ THUMB_ASPECT = 4 / 3  # width / height of a thumbnail
 _QUEUE_FRAMES = 8
 
 _BODY_POINTS = [i for i in range(len(INDEX)) if i > 10]  # no face points: shoulders downwards
-_LEFT_COLOUR = (178, 114, 0)  # BGR of Okabe-Ito blue #0072B2 (colour-blind safe pair)
-_RIGHT_COLOUR = (0, 159, 230)  # BGR of Okabe-Ito orange #E69F00
+# The overlay's colours (formcheck.overlay): left orange, right sky blue, apart for colour-blind eyes.
+_LEFT_COLOUR = (0, 165, 255)
+_RIGHT_COLOUR = (255, 190, 60)
 _MID_COLOUR = (235, 235, 235)
 
 
@@ -60,7 +61,7 @@ class AnnotatedVideo:
 
 
 def draw_skeleton(image: np.ndarray, landmarks_px: np.ndarray | None, thickness: int | None = None) -> np.ndarray:
-    """Bones and joints on ``image`` (in place, also returned): left blue, right orange."""
+    """Bones and joints on ``image`` (in place, also returned): left orange, right sky blue."""
     if landmarks_px is None:
         return image
     pts = np.asarray(landmarks_px, float)
@@ -266,7 +267,7 @@ def write_annotated_video(video_path: str | Path, result: SessionResult, out_pat
                     thumb = thumbnail(image, landmarks, thumb_width)
                     for rep_index in want_thumbs.pop(k):
                         thumbs[rep_index] = thumb
-                image = draw(image, landmarks, result.verdicts[k], exercise, fps=fps)
+                image = draw(image, landmarks, result.verdicts[k], exercise)  # no fps tag: not live
                 encoder.put(image)
                 written += 1
                 if progress is not None:

@@ -161,6 +161,176 @@ def analyze(
     out.print(f"Report: {html if html.exists() else target / 'report.json'}")
 
 
+@app.command("eval")
+@friendly_errors
+def eval_command(
+    folder: Annotated[Path, typer.Argument(help="Folder with labels.json and/or *.truth.json and the clips.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    model: Annotated[Model, typer.Option(help="Pose model.")] = Model.full,
+    cache: Annotated[Optional[Path], typer.Option(help="Reuse landmark tracks cached in this folder.")] = None,
+    min_exact: Annotated[Optional[float], typer.Option(help="Fail below this exact-count rate.")] = None,
+    min_precision: Annotated[Optional[float], typer.Option(help="Fail below this fault precision.")] = None,
+    min_recall: Annotated[Optional[float], typer.Option(help="Fail below this fault recall.")] = None,
+    max_hold_error: Annotated[Optional[float], typer.Option(help="Fail above this mean hold error (s).")] = None,
+) -> None:
+    """Measure accuracy on labelled clips: counts, holds, faults; exits 1 below the thresholds."""
+    from .evaluate import check_thresholds, evaluate_folder
+    from .exercise import get_exercise
+    from .landmarks import PoseTrack
+    from .analysis import analyze_track
+    from .pipeline import track_video
+    from .report import build_report
+
+    def analyse(label: dict) -> dict:
+        video = Path(label["_file"])
+        cached = cache / f"{video.name}.{model.value}.npz" if cache else None
+        if cached is not None and cached.exists() and cached.stat().st_mtime >= video.stat().st_mtime:
+            track = PoseTrack.from_npz(cached)
+        else:
+            track, _ = track_video(video, model.value)
+            if cached is not None:
+                cache.mkdir(parents=True, exist_ok=True)
+                track.to_npz(cached)
+        return build_report(analyze_track(get_exercise(label["exercise"]), track), str(video), model.value)
+
+    def on_clip(score) -> None:
+        if not as_json:
+            mark = "[green]ok[/green]  " if score.exact and not score.misses else "[red]miss[/red]"
+            out.print(f"{mark} {score.path}: {score.counted}/{score.expected} reps"
+                      + (f" — {'; '.join(score.misses)}" if score.misses else ""), highlight=False)
+
+    summary = evaluate_folder(folder, analyse, on_clip)
+    failed = check_thresholds(summary, min_exact, min_precision, min_recall, max_hold_error)
+    if as_json:
+        print(json.dumps(summary, indent=1))
+    else:
+        table = Table(title=f"formcheck eval {folder}")
+        cols = ("clips", "exact_count_rate", "count_mae", "obo_rate", "hold_error_s", "fault_precision", "fault_recall")
+        table.add_column("exercise")
+        for c in cols:
+            table.add_column(c.replace("_", " "))
+        rows = list(summary["per_exercise"].items()) + [("overall", summary["overall"])]
+        for name, figs in rows:
+            table.add_row(name, *("-" if figs[c] is None else str(figs[c]) for c in cols))
+        out.print(table)
+    if failed:
+        typer.echo(f"formcheck eval: below threshold: {'; '.join(failed)}", err=True)
+        raise typer.Exit(1)
+
+
+def _parse_fault(text: str):
+    """'code' or 'code@2,3' (the reps it is acted on) -> FaultInjection."""
+    from .synth.motion import FaultInjection
+
+    code, _, reps = text.partition("@")
+    try:
+        rep_list = tuple(int(r) for r in reps.split(",") if r.strip())
+    except ValueError:
+        raise InputError(f"--fault {text!r}: write CODE or CODE@REP,REP (e.g. torso_rotation@2,3)") from None
+    return FaultInjection(code.strip(), rep_list)
+
+
+@app.command()
+@friendly_errors
+def synth(
+    exercise: Annotated[str, typer.Argument(help="Exercise id with a motion script.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
+    reps: Annotated[int, typer.Option(min=0, max=100)] = 4,
+    side: Annotated[str, typer.Option(help="left or right")] = "left",
+    fault: Annotated[Optional[list[str]], typer.Option(help="Fault to act out: CODE or CODE@REP,REP (repeatable).")] = None,
+    hold: Annotated[float, typer.Option(help="Hold at the top of each rep, seconds.", min=0, max=120)] = 0.0,
+    tempo: Annotated[float, typer.Option(help="Seconds to lift (and to lower).", min=0.2, max=10)] = 0.9,
+    rom: Annotated[float, typer.Option(help="Range of motion scale (1 = clean).", min=0.1, max=2)] = 1.0,
+    view: Annotated[str, typer.Option(help="recommended | front | side | oblique | feet")] = "recommended",
+    distance: Annotated[float, typer.Option(help="Camera distance, metres.", min=0.5, max=20)] = 2.6,
+    height: Annotated[Optional[float], typer.Option("--camera-height", help="Lens height, metres.")] = None,
+    skin: Annotated[str, typer.Option(help="Skin tone name.")] = "medium",
+    width: Annotated[int, typer.Option(min=64, max=3840)] = 640,
+    image_height: Annotated[int, typer.Option("--image-height", min=64, max=2160)] = 480,
+    fps: Annotated[float, typer.Option(min=1, max=120)] = 24.0,
+    noise: Annotated[float, typer.Option(help="Sensor noise (grey levels).", min=0, max=50)] = 2.0,
+    blur: Annotated[float, typer.Option(help="Blur, pixels.", min=0, max=20)] = 0.0,
+    jpeg: Annotated[Optional[int], typer.Option(help="JPEG quality of each frame (compression artefacts).")] = 80,
+    seed: Annotated[int, typer.Option()] = 0,
+    name: Annotated[Optional[str], typer.Option(help="Clip name (default from the settings).")] = None,
+) -> None:
+    """Render a labelled synthetic exercise clip (needs the synth extra) with its ground truth."""
+    from rich.progress import Progress
+
+    from .synth.clip import ClipSpec, Realism, render_clip
+    from .synth.generate import CameraSpec
+    from .synth.motion import MotionScript, motion_for
+
+    try:
+        motion_for(exercise)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if side not in ("left", "right"):
+        raise InputError("--side must be left or right")
+    faults = tuple(_parse_fault(f) for f in (fault or []))
+    script = MotionScript(exercise, reps=reps, side=side, faults=faults, hold_s=hold, rise_s=tempo,
+                          lower_s=tempo, rom_scale=rom, fps=fps, seed=seed)
+    camera = CameraSpec(view=view, distance_m=distance, height_m=height, width=width, height=image_height)
+    clip_name = name or f"{exercise}_{side}_{'_'.join(f.code for f in faults) or 'clean'}"
+    spec = ClipSpec(clip_name, script, camera, skin=skin, realism=Realism(noise, blur, jpeg))
+    try:
+        from .synth.generate import place_camera
+        from .synth.motion import perform
+
+        place_camera(perform(script), camera)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task(f"Rendering {clip_name}", total=None)
+        video = render_clip(spec, out_dir, lambda done, total: progress.update(task, completed=done, total=total))
+    out.print(f"Wrote {video} and {video.with_suffix('').name}.truth.json")
+
+
+# --- issue 4: live coaching ----------------------------------------------------------------
+class LiveModel(str, Enum):
+    lite = "lite"
+    full = "full"
+
+
+@app.command()
+@friendly_errors
+def live(
+    exercise: Annotated[Optional[str], typer.Option("--exercise", "-e", help="Exercise id (see 'formcheck exercises').")] = None,
+    exercise_file: Annotated[Optional[Path], typer.Option("--exercise-file", help="A custom exercise TOML file.")] = None,
+    camera: Annotated[Optional[int], typer.Option("--camera", help="Webcam number (default 0).")] = None,
+    source: Annotated[Optional[str], typer.Option("--source", help="A video file (played as a camera) or a stream URL.")] = None,
+    model: Annotated[LiveModel, typer.Option(help="Pose model: lite (default, fastest) or full.")] = LiveModel.lite,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: ./formcheck-live/<time>).")] = None,
+    no_window: Annotated[bool, typer.Option("--no-window", help="No window (reports and sounds only).")] = False,
+    record: Annotated[bool, typer.Option("--record", help="Also save the camera video (live.webm).")] = False,
+    fast: Annotated[bool, typer.Option("--fast", help="Play a --source file as fast as possible, not in real time.")] = False,
+    speech: Annotated[bool, typer.Option("--speech", help="Speak the cues (needs espeak-ng or pyttsx3).")] = False,
+    no_sound: Annotated[bool, typer.Option("--no-sound", help="No beeps.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing report.")] = False,
+) -> None:
+    """Coach a set live from a webcam: setup check, overlay, beeps; the report is written when you stop."""
+    from datetime import datetime
+
+    from .live import run_live
+    from .pipeline import prepare_out_dir
+    from .pose import model_path
+
+    ex = _load_exercise(exercise, exercise_file)
+    if camera is not None and source is not None:
+        raise InputError("choose either --camera or --source, not both")
+    model_path(model.value)  # fail now if the model is missing, before opening the camera
+    target = prepare_out_dir(out_dir or Path("formcheck-live") / datetime.now().strftime("%Y%m%d-%H%M%S"), force)
+    spec = source if source is not None else (camera if camera is not None else 0)
+    if not no_window:
+        err.print("Keys: q/Esc quit, space pause, s switch side, r reset the set.")
+    report = run_live(spec, ex, model=model.value, out_dir=target, show_window=not no_window, record=record,
+                      fast=fast, sound=not no_sound, speech=speech)
+    _print_report(report)
+    html = target / "report.html"
+    out.print(f"Report: {html if html.exists() else target / 'report.json'}")
+# --- end issue 4 ---
+
+
 def run() -> None:  # pragma: no cover - console script entry
     app()
 

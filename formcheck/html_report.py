@@ -160,18 +160,18 @@ def key_angle_svg(report: dict, series: dict, exercise: Exercise | None = None) 
 
     unit = _unit(report, exercise)
     label = _signal_label(report.get("key_signal") or "key signal")
-    rc = {"svg.fonttype": "path", "svg.hashsalt": "formcheck", "font.family": "DejaVu Sans", "font.size": 9,
+    rc = {"svg.fonttype": "path", "svg.hashsalt": "formcheck", "font.family": "DejaVu Sans", "font.size": 8.5,
           "axes.edgecolor": "#9aa3ad", "axes.labelcolor": "#374151", "xtick.color": "#4b5563",
           "ytick.color": "#4b5563", "hatch.linewidth": 0.8}
     with matplotlib.rc_context(rc):
-        fig = Figure(figsize=(10, 3.1), dpi=72)
+        fig = Figure(figsize=(8.4, 2.7), dpi=72)
         FigureCanvasSVG(fig)
-        ax = fig.add_axes((0.065, 0.15, 0.925, 0.70))
+        ax = fig.add_axes((0.075, 0.16, 0.915, 0.69))
         for r in report.get("reps", []):
             faulty = bool(r.get("faults"))
             ax.axvspan(r["start_s"], r["end_s"], color=SKY, alpha=0.22, lw=0, zorder=0)
             ax.text(0.5 * (r["start_s"] + r["end_s"]), 0.97, str(r["index"]), transform=ax.get_xaxis_transform(),
-                    ha="center", va="top", fontsize=8.5, fontweight="bold" if faulty else "normal",
+                    ha="center", va="top", fontsize=8, fontweight="bold" if faulty else "normal",
                     color=VERMILLION if faulty else "#1f2937", zorder=5)
         for h in report.get("holds", []):
             ax.axvspan(h["start_s"], h["end_s"], facecolor="none", edgecolor=GREEN, hatch="////", lw=0, zorder=1)
@@ -196,8 +196,9 @@ def key_angle_svg(report: dict, series: dict, exercise: Exercise | None = None) 
             ax.spines[side].set_visible(False)
         ax.grid(axis="y", color="#e5e7eb", lw=0.6)
         ax.set_axisbelow(True)
-        handles = [Line2D([], [], color=BLUE, lw=1.5, label=_plain(label)),
-                   Patch(facecolor=SKY, alpha=0.35, label="rep (numbered)")]
+        handles = [Line2D([], [], color=BLUE, lw=1.5, label=_plain(label))]
+        if report.get("reps"):
+            handles.append(Patch(facecolor=SKY, alpha=0.35, label="rep (numbered)"))
         if report.get("holds"):
             handles.append(Patch(facecolor="none", edgecolor=GREEN, hatch="////", label="hold"))
         if fault_t:
@@ -206,11 +207,12 @@ def key_angle_svg(report: dict, series: dict, exercise: Exercise | None = None) 
         for value, text in _thresholds(report, exercise, unit)[:3]:
             handles.append(Line2D([], [], color=GREY, lw=0.9, ls=(0, (4, 3)), label=_plain(text)))
         ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=len(handles), frameon=False,
-                  fontsize=8.5, handlelength=1.8, columnspacing=1.4, borderaxespad=0.2)
+                  fontsize=8, handlelength=1.8, columnspacing=1.2, borderaxespad=0.2)
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     svg = buf.getvalue()
     svg = svg[svg.index("<svg"):]  # drop the XML declaration and DOCTYPE: the SVG is inlined in HTML
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)
     return re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 class="plot-svg" role="img"', svg,
                   count=1)
 
@@ -348,6 +350,17 @@ def page_context(report: dict, result: SessionResult | None = None, video_name: 
     frames = tracking.get("frames") or 0
     source = str(report.get("source") or "")
     plot = key_angle_svg(report, series, exercise) if series else None
+    caption = []
+    if reps:
+        caption.append("shaded bands are the counted reps (numbered; a red number had a fault)")
+    if report.get("holds"):
+        caption.append("hatched spans are holds")
+    if any(r["faults"] for r in reps) or any(h.get("faults") for h in report.get("holds", [])):
+        caption.append("diamonds mark where a fault was first seen")
+    if exercise is not None and _thresholds(report, exercise, unit):
+        caption.append("dashed lines are the limits the faults are judged against")
+    plot_caption = "; ".join(caption)
+    plot_caption = plot_caption[:1].upper() + plot_caption[1:] + "." if plot_caption else ""
     return {
         "title": report.get("exercise_name") or report.get("exercise") or "Exercise",
         "exercise_id": report.get("exercise", ""),
@@ -366,8 +379,9 @@ def page_context(report: dict, result: SessionResult | None = None, video_name: 
         "tracking_line": (f"Person found in {tracking.get('frames_with_pose', 0)} of {frames} frames"
                           f" ({tracking.get('frames_with_pose', 0) / frames:.0%}), mean landmark visibility "
                           f"{tracking.get('mean_visibility', 0):.2f}") if frames else "",
+        "sided": any(r.get("side") for r in report.get("reps", []) + report.get("holds", [])),
         "kind": report.get("kind", "reps"), "reps": reps, "holds": holds, "thumbs": thumbs,
-        "plot": plot, "key_label": _signal_label(report.get("key_signal") or "key signal"),
+        "plot": plot, "plot_caption": plot_caption, "key_label": _signal_label(report.get("key_signal") or "key signal"),
         "unit": unit,
         "video": quote(video_name) if video_name else None,
         "model": report.get("model"), "fps": report.get("fps"), "version": report.get("formcheck_version", ""),
@@ -438,7 +452,7 @@ body {
         "Liberation Sans", Arial, sans-serif;
   font-variant-numeric: tabular-nums;
 }
-main { max-width: 1080px; margin: 0 auto; padding: 28px 32px 40px; }
+main { max-width: 1180px; margin: 0 auto; padding: 28px 32px 40px; }
 h1, h2, h3 { line-height: 1.25; margin: 0; }
 h1 { font-size: 28px; font-weight: 700; letter-spacing: -0.01em; }
 h2 { font-size: 17px; font-weight: 650; margin-bottom: 10px; }
@@ -514,14 +528,23 @@ tr.playing { background: #e1f0fa !important; box-shadow: inset 4px 0 0 var(--blu
 .thumbs figure.faulty img { border: 2px solid #D55E00; }
 .thumbs figcaption { font-size: 12.5px; margin-top: 4px; color: var(--muted); }
 .thumbs figcaption b { color: var(--ink); }
-.video-wrap { display: grid; grid-template-columns: minmax(0, 1fr); }
-video { width: 100%; max-height: 560px; background: #111; border-radius: 10px; }
+.work { display: grid; grid-template-columns: minmax(0, 1fr); gap: 24px; align-items: start; }
+.work.with-video { grid-template-columns: minmax(0, 1fr) 380px; }
+.tables h2 ~ h2 { margin-top: 24px; }
+.player .sticky { position: sticky; top: 12px; }
+video { display: block; width: 100%; max-height: 70vh; background: #111; border-radius: 10px; }
+td.form { min-width: 180px; }
+table.holds { width: auto; min-width: 60%; }
 .hint { font-size: 12.5px; color: var(--muted); font-weight: 400; }
 .muted { color: var(--muted); }
 .notchecked li { font-size: 14px; }
 footer { margin-top: 34px; padding-top: 12px; border-top: 1px solid var(--rule); font-size: 12.5px; color: var(--muted); }
 footer p { margin: 4px 0; }
 .print-only { display: none; }
+@media (max-width: 1000px) {
+  .work.with-video { grid-template-columns: minmax(0, 1fr); }
+  .player { order: -1; }
+}
 @media (max-width: 860px) {
   main { padding: 18px 14px 30px; }
   .summary { grid-template-columns: 1fr; }
@@ -533,6 +556,7 @@ footer p { margin: 4px 0; }
   main { max-width: none; padding: 0; }
   section { margin-top: 16px; }
   .no-print, .hint { display: none !important; }
+  .work.with-video { grid-template-columns: minmax(0, 1fr); }
   .print-only { display: block; }
   .summary { grid-template-columns: 1.15fr 1fr 1fr; gap: 10px; }
   .card, .figure, .warning, tr, .thumbs figure { break-inside: avoid; }
@@ -615,17 +639,18 @@ _TEMPLATE = """<!DOCTYPE html>
   <div class="figure">
     {{ c.plot }}
   </div>
-  <p class="caption">Shaded bands are the counted reps (numbered; red numbers had a fault), hatched spans are
-    holds, diamonds mark where a fault was seen{% if c.thumbs or c.video %}; the pictures below show each rep at its highest point{% endif %}.</p>
+  <p class="caption">{{ c.plot_caption }}</p>
 </section>
 {% endif %}
 
+{% if c.reps or c.holds %}
+<section class="work{{ ' with-video' if c.video else '' }}" aria-label="Repetitions and video">
+<div class="tables">
 {% if c.reps %}
-<section aria-label="Repetitions">
-  <h2>Repetitions <span class="hint">{% if c.video %}· click a row to play that rep{% endif %}</span></h2>
+  <h2>Repetitions {% if c.video %}<span class="hint">· click a rep to play it</span>{% endif %}</h2>
   <table class="reps">
     <thead><tr>
-      <th class="num">Rep</th><th>Side</th><th class="num">Start</th>
+      <th class="num">Rep</th>{% if c.sided %}<th>Side</th>{% endif %}<th class="num">Start</th>
       <th class="num">Duration<small>up / down</small></th>
       <th class="num">Range</th><th class="num">Peak</th>
       <th class="num">Hold{% if c.hold_target %}<small>target {{ c.hold_target }}</small>{% endif %}</th>
@@ -635,37 +660,46 @@ _TEMPLATE = """<!DOCTYPE html>
     {% for r in c.reps %}
       <tr {% if c.video %}data-seek="{{ r.seek }}" data-end="{{ r.end_seek }}" tabindex="0" title="Play rep {{ r.index }}"{% endif %}>
         <td class="num rep">{{ r.index }}</td>
-        <td>{{ r.side }}</td>
+        {% if c.sided %}<td>{{ r.side }}</td>{% endif %}
         <td class="num">{{ r.start }}</td>
         <td class="num">{{ r.duration }}<span class="tempo">{{ r.up }} / {{ r.down }} s</span></td>
         <td class="num">{{ r.rom }}</td>
         <td class="num">{{ r.peak }}</td>
         <td class="num">{{ r.hold }}{% if r.hold_ok %} <span class="ok" title="target reached">&#10003;</span>{% endif %}</td>
-        <td>{% for f in r.faults %}<span class="fault" title="{{ f.message }}">{{ f.cue }}{% if f.confidence != 'high' %} <span class="conf">({{ f.confidence }} confidence)</span>{% endif %}</span>{% else %}<span class="good-form">Good form</span>{% endfor %}</td>
+        <td class="form">{% for f in r.faults %}<span class="fault" title="{{ f.message }}">{{ f.cue }}{% if f.confidence != 'high' %} <span class="conf">({{ f.confidence }} confidence)</span>{% endif %}</span>{% else %}<span class="good-form">Good form</span>{% endfor %}</td>
         <td><span class="trk {{ r.tracking_grade }}">{{ r.tracking }}</span></td>
       </tr>
     {% endfor %}
     </tbody>
   </table>
-</section>
 {% endif %}
-
 {% if c.holds %}
-<section aria-label="Holds">
-  <h2>Holds</h2>
+  <h2>Holds {% if c.video %}<span class="hint">· click a hold to play it</span>{% endif %}</h2>
   <table class="holds">
-    <thead><tr><th class="num">Hold</th><th>Side</th><th class="num">Start</th>
+    <thead><tr><th class="num">Hold</th>{% if c.sided %}<th>Side</th>{% endif %}<th class="num">Start</th>
       <th class="num">Duration{% if c.hold_target %}<small>target {{ c.hold_target }}</small>{% endif %}</th><th>Form</th></tr></thead>
     <tbody>
     {% for h in c.holds %}
-      <tr {% if c.video %}data-seek="{{ h.seek }}" data-end="{{ h.end_seek }}" tabindex="0"{% endif %}>
-        <td class="num rep">{{ h.index }}</td><td>{{ h.side }}</td><td class="num">{{ h.start }}</td>
-        <td class="num">{{ h.duration }}{% if h.ok %} <span class="ok">&#10003;</span>{% endif %}</td>
-        <td>{% for f in h.faults %}<span class="fault" title="{{ f.message }}">{{ f.cue }}</span>{% else %}<span class="good-form">Steady</span>{% endfor %}</td>
+      <tr {% if c.video %}data-seek="{{ h.seek }}" data-end="{{ h.end_seek }}" tabindex="0" title="Play hold {{ h.index }}"{% endif %}>
+        <td class="num rep">{{ h.index }}</td>{% if c.sided %}<td>{{ h.side }}</td>{% endif %}<td class="num">{{ h.start }}</td>
+        <td class="num">{{ h.duration }}{% if h.ok %} <span class="ok" title="target reached">&#10003;</span>{% endif %}</td>
+        <td class="form">{% for f in h.faults %}<span class="fault" title="{{ f.message }}">{{ f.cue }}</span>{% else %}<span class="good-form">Steady</span>{% endfor %}</td>
       </tr>
     {% endfor %}
     </tbody>
   </table>
+{% endif %}
+</div>
+{% if c.video %}
+<aside class="player no-print" aria-label="Annotated video">
+  <div class="sticky">
+    <h2>Annotated video</h2>
+    <video id="video" controls preload="auto" playsinline src="{{ c.video }}"></video>
+    <p class="caption" id="video-missing" hidden>The video {{ c.video }} was not found next to this report:
+      keep the two files in the same folder.</p>
+  </div>
+</aside>
+{% endif %}
 </section>
 {% endif %}
 
@@ -680,17 +714,6 @@ _TEMPLATE = """<!DOCTYPE html>
     </figure>
     {% endfor %}
   </div>
-</section>
-{% endif %}
-
-{% if c.video %}
-<section class="no-print" aria-label="Annotated video">
-  <h2>Annotated video</h2>
-  <div class="video-wrap">
-    <video id="video" controls preload="metadata" playsinline src="{{ c.video }}"></video>
-  </div>
-  <p class="caption" id="video-missing" hidden>The video file {{ c.video }} was not found next to this report:
-    keep the two files in the same folder.</p>
 </section>
 {% endif %}
 

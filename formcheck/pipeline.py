@@ -82,6 +82,9 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
     track, skipped = track_video(video, model, progress)
     if len(track) == 0:
         raise InputError(f"{video} has no frames to analyse")
+    if not track.detected.any():
+        raise InputError(f"no person was found in {video}: film your whole body, well lit, from "
+                         f"{exercise.camera or 'the ' + exercise.view + ' view'}")
     result = analyze_track(exercise, track)
     report = build_report(result, source=str(video), model=model)
     for index, reason in skipped:

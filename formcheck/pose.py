@@ -12,8 +12,10 @@ increasing integer millisecond timestamps, hence the clamping in ``PoseEstimator
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +88,32 @@ def _to_array(landmarks) -> np.ndarray:
                       np.nan if lm.presence is None else lm.presence] for lm in landmarks], dtype=float)
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """Hide the C++ start-up chatter MediaPipe prints on file descriptor 2.
+
+    Lines like "All log messages before absl::InitializeLog()..." mean nothing to a patient
+    and bury formcheck's own one-line messages. FORMCHECK_VERBOSE=1 keeps them.
+    """
+    if os.environ.get("FORMCHECK_VERBOSE") == "1":
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except OSError:  # no real stderr (e.g. some test runners): nothing to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 class PoseEstimator:
     """MediaPipe PoseLandmarker in VIDEO mode, following one subject; use as a context manager.
 
@@ -99,8 +127,9 @@ class PoseEstimator:
                  min_pose_presence_confidence: float = 0.5,
                  min_tracking_confidence: float = 0.5) -> None:
         # Imported here so that merely importing formcheck.pose (e.g. for model_path) stays cheap.
-        import mediapipe as mp
-        from mediapipe.tasks.python import BaseOptions, vision
+        with _native_stderr_silenced():
+            import mediapipe as mp
+            from mediapipe.tasks.python import BaseOptions, vision
 
         path = model_path(model) if isinstance(model, str) else Path(model)
         if not path.is_file():
@@ -114,7 +143,8 @@ class PoseEstimator:
             min_tracking_confidence=min_tracking_confidence,
         )
         self._mp = mp
-        self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        with _native_stderr_silenced():
+            self._landmarker = vision.PoseLandmarker.create_from_options(options)
         self._last_ms: int | None = None
         self._previous_hip_xy: np.ndarray | None = None
 
@@ -155,7 +185,11 @@ class PoseEstimator:
             code = cv2.COLOR_BGRA2RGB
         rgb = cv2.cvtColor(image_bgr, code)
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
-        result = self._landmarker.detect_for_video(image, self._timestamp_ms(t_s))
+        if self._last_ms is None:  # the first inference prints more start-up chatter
+            with _native_stderr_silenced():
+                result = self._landmarker.detect_for_video(image, self._timestamp_ms(t_s))
+        else:
+            result = self._landmarker.detect_for_video(image, self._timestamp_ms(t_s))
         if not result.pose_landmarks:
             return None
         candidates = [_to_array(lms) for lms in result.pose_landmarks]

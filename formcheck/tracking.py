@@ -147,13 +147,15 @@ def _first_sentence(text: str) -> str:
     return text.split(". ")[0].rstrip(".") + "."
 
 
-def setup_check(exercise: Exercise, window: PoseTrack) -> SetupStatus:
+def setup_check(exercise: Exercise, window: PoseTrack, framing_only: bool = False) -> SetupStatus:
     """Can counting start? Judged on a short window of recent raw frames (e.g. 0.5 s).
 
     The first problem found is the one reported, so the person fixes one thing at a time:
     seen at all, whole body inside the picture, seen clearly, lying down and seen from the
     view the exercise needs (not along the body from the head or feet, where MediaPipe fails:
     NOTES), not too far away. For a side-lying exercise the upper leg is the working side.
+    ``framing_only`` stops after the framing checks (seen, inside the picture, seen clearly):
+    once counting runs, the posture changes during a rep (a bridge lifts the trunk).
     """
     setup = _first_sentence(exercise.setup)
     det = window.detected & np.isfinite(window.image_xyz[:, :, 0]).any(axis=1)
@@ -174,6 +176,8 @@ def setup_check(exercise: Exercise, window: PoseTrack) -> SetupStatus:
         return SetupStatus(False, "Move back so your head and shoulders are in view.")
     if not vis >= 0.4:
         return SetupStatus(False, "We can't see you clearly: add light and keep your whole body in view.")
+    if framing_only:
+        return SetupStatus(True)
     px = track.pixel_xy
     side = None
     if expects_lying(exercise):

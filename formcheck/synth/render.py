@@ -1,10 +1,10 @@
 """Offscreen renderer of a human-looking body posed by the 33 MediaPipe landmarks.
 
 Why it exists: labelled test videos need a person that MediaPipe detects, in a pose we know
-exactly. The body is made of simple parts (tapered limbs, a lofted torso and pelvis, an
-ellipsoid head with a face and hair, hands, feet) in clothing colours, in a room with a floor,
-an exercise mat, two walls and two lights with shadows. It renders on the CPU (EGL + Mesa
-llvmpipe), so it works on a headless machine.
+exactly. The body is made of simple parts (tapered limbs, a lofted torso and pelvis, a head
+with a face, ears and hair, hands, feet) in clothing colours, in a room with a floor, an
+exercise mat and two walls, lit by a key light that casts shadows and a fill light. It renders
+on the CPU (EGL + Mesa llvmpipe), so it works on a headless machine.
 
 Speed: every rigid part is a mesh built once in its own local frame and placed each frame by
 its node's 4x4 pose (rotation and per-axis scale); only the torso and pelvis, which bend and
@@ -242,10 +242,10 @@ def _pose(origin, x, y, z, scale=(1.0, 1.0, 1.0)) -> np.ndarray:
 
 def _segment_pose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Pose that stretches a unit bone mesh (local z from 0 to 1) onto the segment a -> b."""
-    length = max(np.linalg.norm(b - a), 1e-4)
-    z = _unit(b - a) if length > 1e-4 else np.array([0.0, 1.0, 0.0])
-    x = _perpendicular(z, np.array([0.0, 1.0, 0.0]))
-    return _pose(a, x, np.cross(z, x), z, (1.0, 1.0, length))
+    length = np.linalg.norm(b - a)
+    z = (b - a) / length if length > 1e-6 else np.array([0.0, 1.0, 0.0])
+    x = _perpendicular(z, np.array([0.0, 1.0, 0.0]))  # any roll will do: the tubes are round
+    return _pose(a, x, np.cross(z, x), z, (1.0, 1.0, max(length, 1e-4)))
 
 
 @lru_cache(maxsize=None)
@@ -390,11 +390,14 @@ def _hand_frame(j: np.ndarray, side: str):
 
 
 def _foot_frame(j: np.ndarray, side: str):
-    heel, toe, ankle = (j[INDEX[f"{side}_{n}"]] for n in ("heel", "foot_index", "ankle"))
-    length = max(np.linalg.norm(toe - heel), 0.05)
-    z = _unit(toe - heel)
+    """Origin (heel), axes and scale of a foot from the heel, toe tip and ankle."""
+    heel, toe, ankle, knee = (j[INDEX[f"{side}_{n}"]] for n in ("heel", "foot_index", "ankle", "knee"))
+    along = toe - heel
+    if np.linalg.norm(along) < 0.02:  # foot points missing or collapsed: point it forward
+        along = 0.22 * _unit(np.cross(j[INDEX["left_hip"]] - j[INDEX["right_hip"]], knee - ankle))
+    z = _unit(along)
     y = _perpendicular(z, ankle - heel)
-    return heel, np.cross(y, z), y, z, np.array([1.0, 1.0, length])
+    return heel, np.cross(y, z), y, z, np.array([1.0, 1.0, max(np.linalg.norm(along), 0.05)])
 
 
 def _linear(rgb) -> list[float]:
@@ -432,8 +435,9 @@ class BodyRenderer:
                                                    aspectRatio=camera.width / camera.height,
                                                    znear=0.05, zfar=100.0),
                         pose=camera.pose_matrix())
-        # A key light that casts shadows and a fill light that does not: a second shadow map
-        # would double the shadow cost (two 2048x2048 depth passes) for little visible gain.
+        # A key light that casts shadows and a fill light that does not (pyrender has no
+        # point-light shadows): a second shadowed light doubles the shadow work, and its
+        # shadow of the side wall darkens a whole wedge of the room.
         self._light_nodes = [self._scene.add(pyrender.DirectionalLight(intensity=3.2)),
                              self._scene.add(pyrender.PointLight(intensity=_FILL_CANDELA))]
 
@@ -529,7 +533,7 @@ class BodyRenderer:
         cam = np.asarray(self.camera.position, float)
         rel = (j - centre) * flat
         back = max(1.3, (rel @ look).max() + 0.9)
-        side = max(1.9, (rel @ right).max() + 0.9)
+        side = max(1.9, (rel @ right).max() + 0.9, (cam - centre) @ right + 0.5)
         reach = max(np.linalg.norm((cam - centre) * flat), back, side) + 1.5
         height = 3.0
         self._scene.set_pose(self._room["floor"], _pose(
@@ -541,9 +545,9 @@ class BodyRenderer:
             centre + right * side + look * (back - side_len / 2) + up * height / 2,
             look, up, right, (side_len, height, 0.05)))
         # Key light from above, left and in front of the body; fill light above right. The
-        # key must not graze the side wall: pyrender's wide shadow filter then draws stripes.
-        for node, offset in zip(self._light_nodes, ((-3.5, 2.8, 0.0), (1.0, 2.0, 0.0))):
-            source = cam + right * offset[0] + up * offset[1] - look * offset[2]
+        # key must not graze the side wall: its shadow map then draws stripes on it (acne).
+        for node, (to_right, to_up) in zip(self._light_nodes, ((-3.5, 2.8), (1.0, 2.0))):
+            source = cam + right * to_right + up * to_up
             z = _unit(source - (centre + up * 0.4))
             x = _perpendicular(z, right)
             self._scene.set_pose(node, _pose(source, x, np.cross(z, x), z))
@@ -561,7 +565,10 @@ class BodyRenderer:
         return j
 
     def render(self, joints3d: np.ndarray) -> np.ndarray:
-        """One BGR uint8 image (height, width, 3) of the body posed by 33 world landmarks."""
+        """One image of the body posed by its 33 world landmarks (33, 3).
+
+        Returns BGR uint8 (height, width, 3), OpenCV's order, ready for cv2.VideoWriter.
+        """
         if self._renderer is None:
             raise RuntimeError("BodyRenderer is closed")
         j = self._check(joints3d)

@@ -1,0 +1,625 @@
+"""Live coaching: camera -> pose -> causal cleaning -> the same engine as ``analyze`` -> window.
+
+Two layers. :class:`LiveSession` is the per-frame pipeline after the pose estimator, plain
+numpy and no I/O: setup check, One-Euro cleaning, one-frame signals, the engine, and the
+landmark track kept for the report. :func:`run_live` is the I/O around it: frame source,
+pacing, the window and its keys, sound, recording, and the report written however the
+session ends (q, Esc, window closed, Ctrl-C, camera unplugged, stream over, even an error).
+
+Counting uses the same ``ExerciseEngine`` and the same signal code as ``analyze`` (only the
+smoothing differs: causal One-Euro here, zero-phase offline), so a live session and the
+analysis of its recording agree. Engine time is the frames' own timestamps; the monotonic
+clock here only paces a file played as a camera and measures frames/s and latency.
+
+Memory is bounded by the session's length, not by images: each frame keeps its raw landmarks
+as one (33, 8) float32 array (about 1 kB; MediaPipe's landmarks are float32, so nothing is
+lost), and the cleaned track is rebuilt at the end by replaying the same causal cleaner.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .analysis import SessionResult
+from .cleaning import LiveCleaner
+from .cues import SoundCues, Speaker
+from .engine import ExerciseEngine, FrameInput, FrameVerdict
+from .errors import FormcheckError
+from .exercise import Exercise
+from .landmarks import N_LANDMARKS, PoseTrack
+from .report import build_report, write_json_atomic
+from .signals import compute_signals
+from .tracking import assess_tracking, setup_check
+
+SETUP_WINDOW_S = 0.5  # recent frames the setup check looks at
+SETUP_PASS_S = 1.0  # the check must pass this long before counting starts
+REFRAME_S = 2.0  # after counting started: out of the picture this long shows guidance again
+REPORT_NAME = "report.json"
+TRACK_NAME = "landmarks.npz"
+RECORDING_NAME = "live.webm"
+WINDOW_NAME = "formcheck live"
+DISPLAY_MAX_WIDTH = 1280  # larger camera frames are shown (and drawn on) at this width
+RECORD_MAX_WIDTH = 960  # and recorded at this width
+KEY_QUIT, KEY_PAUSE, KEY_SIDE, KEY_RESET = (ord("q"), 27), ord(" "), ord("s"), ord("r")
+
+
+def _row(result) -> np.ndarray:
+    """A pose result as one float32 (33, 8) row: image xyz, world xyz, visibility, presence."""
+    row = np.full((N_LANDMARKS, 8), np.nan, np.float32)
+    if result is not None:
+        row[:, 0:3] = result.image_xyz
+        row[:, 3:6] = result.world_xyz
+        row[:, 6] = result.visibility
+        row[:, 7] = result.presence
+    return row
+
+
+def _track(t: list[float], rows: list[np.ndarray], detected: list[bool], size: tuple[int, int]) -> PoseTrack:
+    data = np.stack(rows).astype(float) if rows else np.zeros((0, N_LANDMARKS, 8))
+    vis = np.nan_to_num(data[:, :, 6])
+    pres = np.nan_to_num(data[:, :, 7])
+    return PoseTrack(np.asarray(t, float), data[:, :, 0:3], data[:, :, 3:6], vis, pres, size,
+                     np.asarray(detected, bool))
+
+
+def one_frame_input(exercise: Exercise, t: float, image_xyz: np.ndarray | None, world_xyz: np.ndarray | None,
+                    visibility: np.ndarray, size: tuple[int, int]) -> FrameInput:
+    """The engine's input for one cleaned frame, computed by the same code as the offline analysis."""
+    if image_xyz is None or not np.isfinite(image_xyz[:, 0]).any():
+        return FrameInput(t, None, None)
+    track = PoseTrack(np.array([t]), image_xyz[None], world_xyz[None], visibility[None],
+                      np.ones((1, N_LANDMARKS)), size, np.array([True]))
+    signals = compute_signals(exercise, track)
+    return FrameInput(t, {n: v[0] for n, v in signals.values.items()}, signals.side_joint_xy[0])
+
+
+@dataclass
+class LiveFrame:
+    """What one processed frame gives the display."""
+
+    verdict: FrameVerdict
+    landmarks_px: np.ndarray | None  # (33, 2) cleaned pixels, NaN where unseen
+    guidance: str | None  # setup or re-framing advice, None when all is well
+    counting: bool  # False until the setup check has passed
+    started_now: bool = False  # this frame is the first one counted
+
+
+@dataclass
+class LiveSession:
+    """The live pipeline after the pose estimator, one frame at a time (no I/O, testable).
+
+    Frames before the setup check has passed for ``setup_pass_s`` are tracked and kept, but
+    not given to the engine. ``reset`` starts a new set (a new engine); the report covers
+    the set in progress, the saved landmark track the whole session.
+    """
+
+    exercise: Exercise
+    image_size: tuple[int, int]
+    setup_pass_s: float = SETUP_PASS_S
+    side: str | None = None  # working side: seen by the setup check or chosen with 's'
+    side_chosen: bool = False
+    engine: ExerciseEngine = field(init=False)
+    verdicts: list[FrameVerdict] = field(default_factory=list)
+    counting_from: int | None = None  # index of the first frame of the current set
+    started_s: float | None = None
+    resets_s: list[float] = field(default_factory=list)
+    last_guidance: str | None = None
+
+    def __post_init__(self) -> None:
+        self.engine = ExerciseEngine(self.exercise)
+        self._cleaner = LiveCleaner()
+        self._t: list[float] = []
+        self._rows: list[np.ndarray] = []
+        self._detected: list[bool] = []
+        self._window: deque = deque()
+        self._ok_since: float | None = None
+        self._bad_since: float | None = None
+        self._idle = {"left": 0, "right": 0, "both": 0}
+
+    def __len__(self) -> int:
+        return len(self._t)
+
+    # ------------------------------------------------------------------ per frame
+    def step(self, t: float, pose) -> LiveFrame:
+        """One frame: ``pose`` is a PoseResult-like object (image_xyz, world_xyz, visibility, presence) or None."""
+        row = _row(pose)
+        self._t.append(float(t))
+        self._rows.append(row)
+        self._detected.append(pose is not None)
+        w, h = self.image_size
+        data = row.astype(float)
+        vis = np.nan_to_num(data[:, 6])  # as in the saved track, so the replay in cleaned_track matches
+        cleaned = self._cleaner(t, data[:, 0:3] if pose is not None else None, data[:, 3:6], vis, w, h)
+        img, wld = cleaned if cleaned is not None else (None, None)
+        px = None if img is None else img[:, :2] * np.array([w, h], float)
+        self._window.append((t, row))
+        while self._window and t - self._window[0][0] > SETUP_WINDOW_S:
+            self._window.popleft()
+
+        started = False
+        guidance = None
+        if self.counting_from is None:
+            status = setup_check(self.exercise, self._window_track())
+            guidance = status.message
+            self.last_guidance = status.message or self.last_guidance
+            if status.ok:
+                self._ok_since = t if self._ok_since is None else self._ok_since
+                if status.side and not self.side_chosen:
+                    self.side = status.side
+                if t - self._ok_since >= self.setup_pass_s:
+                    self.counting_from, self.started_s, started = len(self._t) - 1, t, True
+                else:
+                    guidance = "Hold still: checking the camera set-up..."
+            else:
+                self._ok_since = None
+        if self.counting_from is None:
+            verdict = FrameVerdict(t, "setup", None, dict(self._idle), 0, 0.0, [], None, pose is not None)
+            return LiveFrame(verdict, px, guidance, False)
+
+        frame = one_frame_input(self.exercise, t, img, wld, vis, self.image_size)
+        verdict = self.engine.update(frame)
+        self.verdicts.append(verdict)
+        return LiveFrame(verdict, px, self._reframing(t), True, started)
+
+    def _window_track(self) -> PoseTrack:
+        return _track([s[0] for s in self._window], [s[1] for s in self._window],
+                      [bool(np.isfinite(s[1][:, 0]).any()) for s in self._window], self.image_size)
+
+    def _reframing(self, t: float) -> str | None:
+        """While counting: advice only once the person has been out of the picture for a while."""
+        if len(self._t) % 5:  # a few checks per second are plenty
+            return self.last_guidance if self._bad_since is not None and t - self._bad_since >= REFRAME_S else None
+        status = setup_check(self.exercise, self._window_track(), framing_only=True)
+        if status.ok:
+            self._bad_since = None
+            return None
+        self._bad_since = t if self._bad_since is None else self._bad_since
+        self.last_guidance = status.message
+        return status.message if t - self._bad_since >= REFRAME_S else None
+
+    # ------------------------------------------------------------------ controls
+    def reset(self) -> None:
+        """Start the set again: a new engine from the next frame (the track keeps everything)."""
+        self.engine = ExerciseEngine(self.exercise)
+        self.verdicts = []
+        if self.counting_from is not None:
+            self.counting_from = len(self._t)
+            self.resets_s.append(self._t[-1] if self._t else 0.0)
+
+    def switch_side(self) -> str | None:
+        """The working side the person says they use (a hint on screen: the engine follows the moving leg)."""
+        if self.exercise.sided:
+            self.side = "right" if self.side == "left" else "left"
+            self.side_chosen = True
+        return self.side
+
+    # ------------------------------------------------------------------ end of session
+    def raw_track(self) -> PoseTrack:
+        """Every frame seen, as the pose estimator gave it: saved as landmarks.npz."""
+        return _track(self._t, self._rows, self._detected, self.image_size)
+
+    def cleaned_track(self, raw: PoseTrack) -> PoseTrack:
+        """The causal cleaning replayed over the raw track: the same values the engine saw."""
+        cleaner = LiveCleaner()
+        img = np.full_like(raw.image_xyz, np.nan)
+        wld = np.full_like(raw.world_xyz, np.nan)
+        w, h = self.image_size
+        for k in range(len(raw)):
+            out = cleaner(raw.t_s[k], raw.image_xyz[k] if raw.detected[k] else None, raw.world_xyz[k],
+                          raw.visibility[k], w, h)
+            if out is not None:
+                img[k], wld[k] = out
+        detected = raw.detected & np.isfinite(img[:, :, 0]).any(axis=1)
+        return PoseTrack(raw.t_s, img, wld, raw.visibility, raw.presence, raw.image_size, detected)
+
+    def result(self) -> SessionResult:
+        """Finish the engine and build the same SessionResult as ``analyze`` for the current set."""
+        self.engine.finish()
+        raw = self.raw_track()
+        start = self.counting_from if self.counting_from is not None else 0
+        raw_set = raw.slice(start, len(raw))
+        clean_set = self.cleaned_track(raw).slice(start, len(raw))
+        signals = compute_signals(self.exercise, clean_set)
+        tracking = assess_tracking(self.exercise, raw_set, self.engine)
+        if self.counting_from is None:
+            advice = f" ({self.last_guidance})" if self.last_guidance else ""
+            tracking.warnings.insert(0, f"Counting never started: the camera set-up check did not pass{advice}.")
+        return SessionResult(self.exercise, clean_set, signals, self.engine, list(self.verdicts), tracking)
+
+
+# ---------------------------------------------------------------------------------------------- I/O
+
+
+class _Pacer:
+    """Play a file as if it were a camera: hold each frame until its timestamp is due."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self._origin: float | None = None
+
+    def wait(self, t_s: float) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if self._origin is None:
+            self._origin = now - t_s
+            return
+        delay = self._origin + t_s - now
+        if delay > 0:
+            time.sleep(delay)
+
+    def shift(self, seconds: float) -> None:
+        """After a pause the file resumes where it stopped, not where the clock says."""
+        if self._origin is not None:
+            self._origin += seconds
+
+
+class _Recorder:
+    """Writes the camera frames to a .webm in a background thread; the loop never waits for it.
+
+    VP8 encoding costs 10 ms a frame at 480p and 29 ms at 720p (NOTES), so frames wider than
+    RECORD_MAX_WIDTH are scaled down (the pose model looks at 256 px anyway, so re-analysis
+    loses nothing). When the encoder falls behind, frames are dropped and the previous frame
+    is repeated in their place, so the video's timeline stays that of the session.
+    """
+
+    def __init__(self, path: Path, fps: float):
+        from .video import VideoWriter
+
+        self.writer = VideoWriter(path, fps)
+        self.fps = fps
+        self.dropped = 0
+        self.error: Exception | None = None
+        self._queue: queue.Queue = queue.Queue(maxsize=32)
+        self._t0: float | None = None
+        self._last: np.ndarray | None = None
+        self._thread = threading.Thread(target=self._run, name="formcheck-recorder", daemon=True)
+        self._thread.start()
+
+    def write(self, t_s: float, image: np.ndarray) -> None:
+        try:
+            self._queue.put_nowait((t_s, image))
+        except queue.Full:
+            self.dropped += 1
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self._encode(*item)
+                except Exception as exc:  # noqa: BLE001 - reported at the end, the session goes on
+                    self.error = exc
+
+    def _encode(self, t_s: float, image: np.ndarray) -> None:
+        import cv2
+
+        h, w = image.shape[:2]
+        if w > RECORD_MAX_WIDTH:
+            size = (RECORD_MAX_WIDTH, 2 * round(h * RECORD_MAX_WIDTH / w / 2))
+            image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        self._t0 = t_s if self._t0 is None else self._t0
+        due = round((t_s - self._t0) * self.fps)
+        gap = min(due - self.writer.frames_written, int(2 * self.fps))  # frames lost to drops or a slow camera
+        for _ in range(gap if self._last is not None else 0):
+            self.writer.write(self._last)
+        self.writer.write(image)
+        self._last = image
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self.writer.close()
+
+
+class _Window:
+    """The OpenCV window: show a frame, read a key, notice when the user closed it."""
+
+    def __init__(self, name: str, size: tuple[int, int]):
+        import cv2
+
+        self.cv2, self.name = cv2, name
+        cv2.namedWindow(name, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
+        cv2.resizeWindow(name, *size)
+        self.shown = False
+
+    def show(self, image: np.ndarray, wait_ms: int = 1) -> int:
+        self.cv2.imshow(self.name, image)
+        self.shown = True
+        return self.cv2.waitKey(wait_ms) & 0xFF
+
+    def closed(self) -> bool:
+        try:
+            return self.shown and self.cv2.getWindowProperty(self.name, self.cv2.WND_PROP_VISIBLE) < 1
+        except self.cv2.error:
+            return True
+
+    def close(self) -> None:
+        try:
+            self.cv2.destroyWindow(self.name)
+            self.cv2.waitKey(1)
+        except self.cv2.error:
+            pass
+
+
+@dataclass
+class _Stats:
+    """Frames/s and latency (frame read -> overlay drawn), for the screen and the report."""
+
+    latencies_ms: deque = field(default_factory=lambda: deque(maxlen=5000))
+    frames: int = 0
+    started: float | None = None
+    fps: float | None = None
+    _last: float | None = None
+
+    def frame_done(self, read_at: float) -> None:
+        now = time.perf_counter()
+        self.latencies_ms.append(1000.0 * (now - read_at))
+        self.frames += 1
+        self.started = read_at if self.started is None else self.started
+        if self._last is not None and now > self._last:
+            rate = 1.0 / (now - self._last)
+            self.fps = rate if self.fps is None else 0.9 * self.fps + 0.1 * rate
+        self._last = now
+
+    def to_dict(self) -> dict:
+        lat = np.asarray(self.latencies_ms, float)
+        span = (self._last - self.started) if self.started is not None and self._last is not None else 0.0
+        return {"frames_processed": self.frames,
+                "fps": round((self.frames - 1) / span, 2) if span > 0 and self.frames > 1 else None,
+                "latency_ms_mean": round(float(lat.mean()), 2) if len(lat) else None,
+                "latency_ms_p95": round(float(np.percentile(lat, 95)), 2) if len(lat) else None}
+
+
+def _display_image(image: np.ndarray) -> tuple[np.ndarray, float]:
+    """A copy to draw on, at most DISPLAY_MAX_WIDTH wide (drawing and showing 1080p costs more)."""
+    import cv2
+
+    h, w = image.shape[:2]
+    if w <= DISPLAY_MAX_WIDTH:
+        return image.copy(), 1.0
+    s = DISPLAY_MAX_WIDTH / w
+    return cv2.resize(image, (DISPLAY_MAX_WIDTH, round(h * s)), interpolation=cv2.INTER_AREA), s
+
+
+def _pause_banner(image: np.ndarray) -> np.ndarray:
+    from .overlay import Style, draw_guidance
+
+    out = image.copy()
+    draw_guidance(out, "Paused: press space to continue", Style.for_image(out))
+    return out
+
+
+class _Cues:
+    """Turns verdict changes into beeps and spoken words (both in background threads)."""
+
+    def __init__(self, exercise: Exercise, sound: SoundCues, speaker: Speaker):
+        self.ex, self.sound, self.speaker = exercise, sound, speaker
+        self._counts: dict[str, int] | None = None
+        self._hold_done = False
+        self._faults: set[str] = set()
+        self._guidance: str | None = None
+
+    def update(self, live: LiveFrame) -> None:
+        v = live.verdict
+        if live.guidance != self._guidance and live.guidance:
+            self.speaker.say(live.guidance, v.t_s)
+        self._guidance = live.guidance
+        if live.started_now:
+            self.speaker.say("Ready. Start when you are.", v.t_s)
+        if not live.counting:
+            return
+        counts = v.reps_by_side
+        if self._counts is not None:
+            for side, n in counts.items():
+                if n > self._counts.get(side, 0):
+                    self.sound.play("rep")
+                    self.speaker.say(str(n), v.t_s)
+        self._counts = dict(counts)
+        goal = self.ex.dosage.hold_s[0] if self.ex.dosage.hold_s else None
+        if v.hold_s <= 0:
+            self._hold_done = False
+        elif goal and v.hold_s >= goal and not self._hold_done:
+            self._hold_done = True
+            self.sound.play("hold")
+            self.speaker.say("Hold done", v.t_s)
+        now = {f.code for f in v.active_faults}
+        for f in v.active_faults:
+            if f.code not in self._faults:
+                self.speaker.say(f.cue, v.t_s)
+        self._faults = now
+
+    def reset(self) -> None:
+        self._counts = None
+        self._faults = set()
+
+
+def _save_track(track: PoseTrack, path: Path) -> None:
+    """landmarks.npz, atomically (np.savez wants a name ending in .npz)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".npz", dir=path.parent)
+    os.close(fd)
+    try:
+        track.to_npz(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def finish_session(session: LiveSession, out_dir: Path | None, source: str, model: str | None,
+                   extra: dict, warnings: list[str] = ()) -> dict:
+    """Build the report (the same as ``analyze``'s, plus a "live" section) and write it."""
+    result = session.result()
+    report = build_report(result, source=source, model=model)
+    report["tracking"]["warnings"].extend(warnings)
+    report["live"] = {
+        "counting_started_s": None if session.started_s is None else round(session.started_s, 3),
+        "resets_s": [round(t, 3) for t in session.resets_s],
+        "working_side": session.side,
+        "working_side_chosen": session.side_chosen,
+        "frames_seen": len(session),
+        **extra,
+    }
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        try:
+            _save_track(session.raw_track(), out_dir / TRACK_NAME)
+            write_json_atomic(out_dir / REPORT_NAME, report)
+        except OSError as exc:
+            raise FormcheckError(f"could not write the report to {out_dir}: {exc.strerror or exc}") from None
+        _write_feedback(report, result, out_dir)
+    return report
+
+
+def _write_feedback(report: dict, result: SessionResult, out_dir: Path) -> None:
+    """report.html and report.csv when that writer exists (its failures become report warnings)."""
+    try:
+        from .pipeline import write_feedback_files
+    except ImportError:
+        return
+    write_feedback_files(report, result, out_dir, None, source=None)
+
+
+def _open(source):
+    from .video import FrameSource, open_source
+
+    return source if isinstance(source, FrameSource) else open_source(source)
+
+
+def run_live(source, exercise: Exercise, model: str = "lite", out_dir: Path | None = None,
+             show_window: bool = True, record: bool = False, fast: bool = False, sound: bool = True,
+             speech: bool = False, on_verdict: Callable[[FrameVerdict], None] | None = None, *,
+             estimator=None, window_name: str = WINDOW_NAME) -> dict:
+    """Coach one live session and return its report (also written to ``out_dir`` when given).
+
+    ``source``: a camera index, a stream URL, a video file played as a camera (in real time,
+    or as fast as possible with ``fast``), or an open ``FrameSource``. ``estimator``: any
+    object with ``detect(image_bgr, t_s) -> PoseResult | None`` (default: MediaPipe with
+    ``model``), so tests can feed synthetic landmarks. ``on_verdict`` gets each counted
+    frame's verdict. However the session ends, the report of what was done is written.
+    """
+    if record and out_dir is None:
+        raise ValueError("record=True needs an out_dir to save the video in")
+    src = _open(source)
+    own_estimator = estimator is None
+    sounds = speaker = recorder = window = None
+    session = None
+    stats = _Stats()
+    ended, failed, report = "the stream ended", False, {}
+    try:
+        if own_estimator:
+            from .pose import PoseEstimator
+
+            estimator = PoseEstimator(model)
+        sounds, speaker = SoundCues(sound), Speaker(speech)
+        cues = _Cues(exercise, sounds, speaker)
+        pacer = _Pacer(enabled=not fast and not src.info.is_live)
+        frames = iter(src)
+        paused, shown, scale = False, None, 1.0
+        while True:
+            if paused:
+                started_pause = time.monotonic()
+                if src.info.is_live:  # keep the camera's buffer fresh, show it as it is
+                    frame = next(frames, None)
+                    if frame is None:
+                        break
+                    shown, _ = _display_image(frame.image)
+                key = window.show(_pause_banner(shown), 1 if src.info.is_live else 30)
+                pacer.shift(time.monotonic() - started_pause)
+                if key in KEY_QUIT:
+                    ended = "quit"
+                    break
+                if key == KEY_PAUSE:
+                    paused = False
+                if window.closed():
+                    ended = "the window was closed"
+                    break
+                continue
+            frame = next(frames, None)
+            if frame is None:
+                break
+            pacer.wait(frame.t_s)
+            read_at = time.perf_counter()
+            if session is None:
+                h, w = frame.image.shape[:2]
+                session = LiveSession(exercise, (w, h))
+                if record:
+                    recorder = _Recorder(Path(out_dir) / RECORDING_NAME, src.info.fps or 30.0)
+                if show_window:
+                    window = _Window(window_name, (min(w, DISPLAY_MAX_WIDTH), round(h * min(1.0, DISPLAY_MAX_WIDTH / w))))
+            if recorder is not None:
+                recorder.write(frame.t_s, frame.image)
+            pose = estimator.detect(frame.image, frame.t_s)
+            live = session.step(frame.t_s, pose)
+            cues.update(live)
+            if live.counting and on_verdict is not None:
+                on_verdict(live.verdict)
+            shown = _draw(frame.image, live, exercise, session, stats.fps, show_window)
+            stats.frame_done(read_at)
+            if window is None:
+                continue
+            key = window.show(shown)
+            if key in KEY_QUIT:
+                ended = "quit"
+                break
+            if key == KEY_PAUSE:
+                paused = True
+            elif key == KEY_SIDE:
+                session.switch_side()
+            elif key == KEY_RESET:
+                session.reset()
+                cues.reset()
+            if window.closed():
+                ended = "the window was closed"
+                break
+    except KeyboardInterrupt:
+        ended = "interrupted (Ctrl-C)"
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        for closer in (window, sounds, speaker):
+            if closer is not None:
+                closer.close()
+        if own_estimator and estimator is not None:
+            estimator.close()
+        src.close()
+        extra = {"ended": "error" if failed else ended, "performance": stats.to_dict()}
+        warnings = [f"Frame {i} could not be read and was skipped ({why})." for i, why in src.skipped]
+        if recorder is not None:
+            try:
+                recorder.close()
+            except Exception as exc:  # noqa: BLE001 - the counts matter more than the video
+                recorder.error = recorder.error or exc
+            done = recorder.error is None and recorder.writer.frames_written > 0
+            extra["recording"] = RECORDING_NAME if done else None
+            extra["recording_dropped_frames"] = recorder.dropped
+            if recorder.error is not None:
+                warnings.append(f"The camera video could not be saved ({recorder.error}): the counts are unaffected.")
+        if session is not None or not failed:  # a failure before the first frame has nothing to save
+            if session is None:
+                session = LiveSession(exercise, (max(src.info.width, 1), max(src.info.height, 1)))
+            name = model if own_estimator else getattr(estimator, "name", type(estimator).__name__)
+            report = finish_session(session, out_dir, src.info.description, name, extra, warnings)
+    return report
+
+
+def _draw(image: np.ndarray, live: LiveFrame, exercise: Exercise, session: LiveSession, fps: float | None,
+          controls: bool) -> np.ndarray:
+    from .overlay import draw_overlay, draw_side_hint
+
+    shown, scale = _display_image(image)
+    px = None if live.landmarks_px is None else live.landmarks_px * scale
+    draw_overlay(shown, px, live.verdict, exercise, fps=fps, guidance=live.guidance, controls=controls)
+    if exercise.sided and session.side:
+        draw_side_hint(shown, session.side, automatic=not session.side_chosen)
+    return shown
