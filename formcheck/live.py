@@ -498,119 +498,153 @@ def _open(source):
 def run_live(source, exercise: Exercise, model: str = "lite", out_dir: Path | None = None,
              show_window: bool = True, record: bool = False, fast: bool = False, sound: bool = True,
              speech: bool = False, on_verdict: Callable[[FrameVerdict], None] | None = None, *,
-             estimator=None, window_name: str = WINDOW_NAME) -> dict:
+             estimator=None, draw: bool | None = None, window_name: str = WINDOW_NAME) -> dict:
     """Coach one live session and return its report (also written to ``out_dir`` when given).
 
     ``source``: a camera index, a stream URL, a video file played as a camera (in real time,
     or as fast as possible with ``fast``), or an open ``FrameSource``. ``estimator``: any
     object with ``detect(image_bgr, t_s) -> PoseResult | None`` (default: MediaPipe with
     ``model``), so tests can feed synthetic landmarks. ``on_verdict`` gets each counted
-    frame's verdict. However the session ends, the report of what was done is written.
+    frame's verdict. ``draw``: draw the overlay even without a window (benchmarks); by
+    default only when there is a window. However the session ends, the report of what was
+    done is written.
     """
     if record and out_dir is None:
         raise ValueError("record=True needs an out_dir to save the video in")
-    src = _open(source)
-    own_estimator = estimator is None
-    sounds = speaker = recorder = window = None
-    session = None
-    stats = _Stats()
-    ended, failed, report = "the stream ended", False, {}
-    try:
-        if own_estimator:
-            from .pose import PoseEstimator
+    loop = _LiveLoop(_open(source), exercise, model, out_dir, show_window, record, fast, sound, speech,
+                     on_verdict, estimator, bool(show_window or draw), window_name)
+    return loop.run()
 
-            estimator = PoseEstimator(model)
-        sounds, speaker = SoundCues(sound), Speaker(speech)
-        cues = _Cues(exercise, sounds, speaker)
-        pacer = _Pacer(enabled=not fast and not src.info.is_live)
-        frames = iter(src)
-        paused, shown, scale = False, None, 1.0
-        while True:
-            if paused:
-                started_pause = time.monotonic()
-                if src.info.is_live:  # keep the camera's buffer fresh, show it as it is
-                    frame = next(frames, None)
-                    if frame is None:
-                        break
-                    shown, _ = _display_image(frame.image)
-                key = window.show(_pause_banner(shown), 1 if src.info.is_live else 30)
-                pacer.shift(time.monotonic() - started_pause)
-                if key in KEY_QUIT:
-                    ended = "quit"
-                    break
-                if key == KEY_PAUSE:
-                    paused = False
-                if window.closed():
-                    ended = "the window was closed"
-                    break
-                continue
+
+class _LiveLoop:
+    """The I/O of one live session around a LiveSession: frames in, window and keys, report out."""
+
+    def __init__(self, src, exercise, model, out_dir, show_window, record, fast, sound, speech, on_verdict,
+                 estimator, draw, window_name):
+        self.src, self.ex, self.model, self.out_dir = src, exercise, model, out_dir
+        self.show_window, self.record, self.draw, self.window_name = show_window, record, draw, window_name
+        self.on_verdict = on_verdict
+        self.own_estimator = estimator is None
+        self.estimator = estimator
+        self.sound_on, self.speech_on = sound, speech
+        self.pacer = _Pacer(enabled=not fast and not src.info.is_live)
+        self.stats = _Stats()
+        self.session: LiveSession | None = None
+        self.sounds = self.speaker = self.cues = self.recorder = self.window = None
+        self.paused = False
+        self.shown: np.ndarray | None = None
+        self.ended = "the stream ended"
+
+    def run(self) -> dict:
+        failed = False
+        try:
+            if self.own_estimator:
+                from .pose import PoseEstimator
+
+                self.estimator = PoseEstimator(self.model)
+            self.sounds, self.speaker = SoundCues(self.sound_on), Speaker(self.speech_on)
+            self.cues = _Cues(self.ex, self.sounds, self.speaker)
+            frames = iter(self.src)
+            while (self._paused_step(frames) if self.paused else self._step(frames)):
+                pass
+        except KeyboardInterrupt:
+            self.ended = "interrupted (Ctrl-C)"
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            report = self._finish(failed)
+        return report
+
+    def _step(self, frames) -> bool:
+        """One frame through pose, session, cues and display; False when the session is over."""
+        frame = next(frames, None)
+        if frame is None:
+            return False
+        self.pacer.wait(frame.t_s)
+        read_at = time.perf_counter()
+        if self.session is None:
+            self._start(frame.image)
+        if self.recorder is not None:
+            self.recorder.write(frame.t_s, frame.image)
+        live = self.session.step(frame.t_s, self.estimator.detect(frame.image, frame.t_s))
+        self.cues.update(live)
+        if live.counting and self.on_verdict is not None:
+            self.on_verdict(live.verdict)
+        if self.draw:
+            self.shown = _draw(frame.image, live, self.ex, self.session, self.stats.fps, self.show_window)
+        self.stats.frame_done(read_at)
+        return self.window is None or self._key(self.window.show(self.shown))
+
+    def _paused_step(self, frames) -> bool:
+        """While paused: a live camera keeps being read (and shown as is) so its buffer stays fresh."""
+        started = time.monotonic()
+        if self.src.info.is_live:
             frame = next(frames, None)
             if frame is None:
-                break
-            pacer.wait(frame.t_s)
-            read_at = time.perf_counter()
-            if session is None:
-                h, w = frame.image.shape[:2]
-                session = LiveSession(exercise, (w, h))
-                if record:
-                    recorder = _Recorder(Path(out_dir) / RECORDING_NAME, src.info.fps or 30.0)
-                if show_window:
-                    window = _Window(window_name, (min(w, DISPLAY_MAX_WIDTH), round(h * min(1.0, DISPLAY_MAX_WIDTH / w))))
-            if recorder is not None:
-                recorder.write(frame.t_s, frame.image)
-            pose = estimator.detect(frame.image, frame.t_s)
-            live = session.step(frame.t_s, pose)
-            cues.update(live)
-            if live.counting and on_verdict is not None:
-                on_verdict(live.verdict)
-            shown = _draw(frame.image, live, exercise, session, stats.fps, show_window)
-            stats.frame_done(read_at)
-            if window is None:
-                continue
-            key = window.show(shown)
-            if key in KEY_QUIT:
-                ended = "quit"
-                break
-            if key == KEY_PAUSE:
-                paused = True
-            elif key == KEY_SIDE:
-                session.switch_side()
-            elif key == KEY_RESET:
-                session.reset()
-                cues.reset()
-            if window.closed():
-                ended = "the window was closed"
-                break
-    except KeyboardInterrupt:
-        ended = "interrupted (Ctrl-C)"
-    except BaseException:
-        failed = True
-        raise
-    finally:
-        for closer in (window, sounds, speaker):
+                return False
+            self.shown, _ = _display_image(frame.image)
+        key = self.window.show(_pause_banner(self.shown), 1 if self.src.info.is_live else 30)
+        self.pacer.shift(time.monotonic() - started)
+        return self._key(key)
+
+    def _key(self, key: int) -> bool:
+        """Act on a key; False when the session is over (quit, or the window closed)."""
+        if key in KEY_QUIT:
+            self.ended = "quit"
+            return False
+        if key == KEY_PAUSE:
+            self.paused = not self.paused
+        elif key == KEY_SIDE and not self.paused:
+            self.session.switch_side()
+        elif key == KEY_RESET and not self.paused:
+            self.session.reset()
+            self.cues.reset()
+        if self.window.closed():
+            self.ended = "the window was closed"
+            return False
+        return True
+
+    def _start(self, image: np.ndarray) -> None:
+        h, w = image.shape[:2]
+        self.session = LiveSession(self.ex, (w, h))
+        if self.record:
+            self.recorder = _Recorder(Path(self.out_dir) / RECORDING_NAME, self.src.info.fps or 30.0)
+        if self.show_window:
+            s = min(1.0, DISPLAY_MAX_WIDTH / w)
+            self.window = _Window(self.window_name, (round(w * s), round(h * s)))
+
+    def _finish(self, failed: bool) -> dict:
+        """Close everything, then write the report of what was done (unless nothing was)."""
+        for closer in (self.window, self.sounds, self.speaker):
             if closer is not None:
                 closer.close()
-        if own_estimator and estimator is not None:
-            estimator.close()
-        src.close()
-        extra = {"ended": "error" if failed else ended, "performance": stats.to_dict()}
-        warnings = [f"Frame {i} could not be read and was skipped ({why})." for i, why in src.skipped]
-        if recorder is not None:
-            try:
-                recorder.close()
-            except Exception as exc:  # noqa: BLE001 - the counts matter more than the video
-                recorder.error = recorder.error or exc
-            done = recorder.error is None and recorder.writer.frames_written > 0
-            extra["recording"] = RECORDING_NAME if done else None
-            extra["recording_dropped_frames"] = recorder.dropped
-            if recorder.error is not None:
-                warnings.append(f"The camera video could not be saved ({recorder.error}): the counts are unaffected.")
-        if session is not None or not failed:  # a failure before the first frame has nothing to save
-            if session is None:
-                session = LiveSession(exercise, (max(src.info.width, 1), max(src.info.height, 1)))
-            name = model if own_estimator else getattr(estimator, "name", type(estimator).__name__)
-            report = finish_session(session, out_dir, src.info.description, name, extra, warnings)
-    return report
+        if self.own_estimator and self.estimator is not None:
+            self.estimator.close()
+        self.src.close()
+        extra = {"ended": "error" if failed else self.ended, "performance": self.stats.to_dict()}
+        warnings = [f"Frame {i} could not be read and was skipped ({why})." for i, why in self.src.skipped]
+        if self.recorder is not None:
+            warnings += self._close_recorder(extra)
+        if self.session is None:
+            if failed:
+                return {}  # a failure before the first frame: nothing to save
+            info = self.src.info
+            self.session = LiveSession(self.ex, (max(info.width, 1), max(info.height, 1)))
+        name = self.model if self.own_estimator else getattr(self.estimator, "name", type(self.estimator).__name__)
+        return finish_session(self.session, self.out_dir, self.src.info.description, name, extra, warnings)
+
+    def _close_recorder(self, extra: dict) -> list[str]:
+        rec = self.recorder
+        try:
+            rec.close()
+        except Exception as exc:  # noqa: BLE001 - the counts matter more than the video
+            rec.error = rec.error or exc
+        extra["recording"] = RECORDING_NAME if rec.error is None and rec.writer.frames_written else None
+        extra["recording_dropped_frames"] = rec.dropped
+        if rec.error is not None:
+            return [f"The camera video could not be saved ({rec.error}): the counts are unaffected."]
+        return []
 
 
 def _draw(image: np.ndarray, live: LiveFrame, exercise: Exercise, session: LiveSession, fps: float | None,
