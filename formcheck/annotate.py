@@ -11,8 +11,10 @@ thumbnails of report.html.
 from __future__ import annotations
 
 import math
+import os
 import queue
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -122,7 +124,7 @@ def thumbnail(image: np.ndarray, landmarks_px: np.ndarray | None, width: int = T
     """The person cropped from ``image`` with the skeleton drawn, ``width`` pixels wide (4:3)."""
     h, w = image.shape[:2]
     crop = (0, 0, w, h)
-    pts = None if landmarks_px is None else np.asarray(landmarks_px, float)[_BODY_POINTS]
+    pts = None if landmarks_px is None else np.asarray(landmarks_px, float)  # head included
     if pts is not None and np.isfinite(pts).all(axis=1).sum() >= 4:
         pts = pts[np.isfinite(pts).all(axis=1)]
         (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
@@ -176,10 +178,11 @@ def collect_thumbnails(video_path: str | Path, result: SessionResult,
     return thumbs
 
 
-def _scaled(image: np.ndarray, max_pixels: int) -> tuple[np.ndarray, tuple[float, float]]:
-    """A copy of ``image`` at the annotated video's size, and the (x, y) scale applied."""
+def _scaled(image: np.ndarray, max_pixels: int,
+            size: tuple[int, int] | None = None) -> tuple[np.ndarray, tuple[float, float]]:
+    """A copy of ``image`` at ``size`` (default: the annotated video's size), and the (x, y) scale applied."""
     h, w = image.shape[:2]
-    size = output_size(w, h, max_pixels)
+    size = size or output_size(w, h, max_pixels)
     if size == (w, h):
         return image.copy(), (1.0, 1.0)
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA), (size[0] / w, size[1] / h)
@@ -253,15 +256,20 @@ def write_annotated_video(video_path: str | Path, result: SessionResult, out_pat
         raise ValueError("the session has no frames to annotate")
     duration = float(t_track[-1] - t_track[0])
     with open_source(video_path) as src:
-        fps = (n - 1) / duration if n > 1 and duration > 0 else (src.info.fps or 30.0)
+        # Every decoded frame is written, so the video plays at the source's own rate (the track may
+        # hold only every Nth frame when the analysis used a stride); else the track's mean rate.
+        nominal = src.info.fps
+        fps = nominal if nominal and 1.0 <= nominal <= 240.0 else (n - 1) / duration if n > 1 and duration > 0 else 30.0
         total = src.info.frame_count
-        writer = VideoWriter(out_path, fps)
+        size = output_size(src.info.width, src.info.height, max_pixels)  # every frame is drawn at this size
+        with _quiet_stderr():  # OpenCV's FFmpeg prints a harmless "tag 'VP80' is not supported" line
+            writer = VideoWriter(out_path, fps, size)
         encoder = _Encoder(writer)
         encoder.start()
         written = 0
         try:
             for k, frame in _paired_frames(src, t_track):
-                image, scale = _scaled(frame.image, max_pixels)
+                image, scale = _scaled(frame.image, max_pixels, size)
                 landmarks = pixels[k] * scale if detected[k] else None
                 if k in want_thumbs:
                     thumb = thumbnail(image, landmarks, thumb_width)
@@ -279,4 +287,32 @@ def write_annotated_video(video_path: str | Path, result: SessionResult, out_pat
             writer.abort()
             raise
         writer.close()
+    _readable(Path(out_path))
     return AnnotatedVideo(Path(out_path), written, fps, thumbs)
+
+
+@contextmanager
+def _quiet_stderr():
+    """Drop whatever is written to file descriptor 2 (C libraries, Python alike) for a moment."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _readable(path: Path) -> None:
+    """Give the finished video the permissions of any new file (its temporary file was private)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        os.chmod(path, 0o666 & ~umask)
+    except OSError:
+        pass

@@ -167,12 +167,17 @@ def key_angle_svg(report: dict, series: dict, exercise: Exercise | None = None) 
         fig = Figure(figsize=(8.4, 2.7), dpi=72)
         FigureCanvasSVG(fig)
         ax = fig.add_axes((0.075, 0.16, 0.915, 0.69))
-        for r in report.get("reps", []):
+        reps = report.get("reps", [])
+        every = 1 if len(reps) <= 30 else 5 if len(reps) <= 150 else 10  # numbers that still fit
+        for r in reps:
             faulty = bool(r.get("faults"))
             ax.axvspan(r["start_s"], r["end_s"], color=SKY, alpha=0.22, lw=0, zorder=0)
+            if r["index"] % every and r["index"] != 1 and not faulty:
+                continue
             ax.text(0.5 * (r["start_s"] + r["end_s"]), 0.97, str(r["index"]), transform=ax.get_xaxis_transform(),
                     ha="center", va="top", fontsize=8, fontweight="bold" if faulty else "normal",
-                    color=VERMILLION if faulty else "#1f2937", zorder=5)
+                    color=VERMILLION if faulty else "#1f2937", zorder=5,
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85})
         for h in report.get("holds", []):
             ax.axvspan(h["start_s"], h["end_s"], facecolor="none", edgecolor=GREEN, hatch="////", lw=0, zorder=1)
         ax.plot(t, v, color=BLUE, lw=1.5, zorder=3, solid_joinstyle="round")
@@ -246,7 +251,7 @@ def _created(text: str | None) -> str:
         when = datetime.fromisoformat(text).astimezone()
     except ValueError:
         return text
-    return when.strftime("%-d %b %Y, %H:%M ") + (when.tzname() or "")
+    return f"{when.day} {when:%b %Y, %H:%M} {when.tzname() or ''}".strip()
 
 
 def _split_advice(message: str) -> tuple[str, str]:
@@ -285,6 +290,12 @@ def _tracking(fraction: float | None) -> tuple[str, str]:
     return f"{fraction:.0%}", grade
 
 
+def _fault_view(f: dict) -> dict:
+    code = str(f.get("code", ""))
+    return {"cue": f.get("cue") or code, "message": f.get("message") or code,
+            "confidence": f.get("confidence", "high")}
+
+
 def page_context(report: dict, result: SessionResult | None = None, video_name: str | None = VIDEO_NAME,
                  thumbnails: dict[int, np.ndarray] | None = None) -> dict:
     """Everything the template shows, as plain strings and numbers (the template escapes them)."""
@@ -313,8 +324,7 @@ def page_context(report: dict, result: SessionResult | None = None, video_name: 
             "up": f"{max(top_start - r['start_s'], 0):.1f}", "down": f"{max(r['end_s'] - top_end, 0):.1f}",
             "rom": _num(r.get("rom_deg"), unit), "peak": _num(r.get("peak_value"), unit),
             "hold": f"{r['hold_s']:.1f} s", "hold_ok": hold_ok,
-            "faults": [{"cue": f["cue"], "message": f["message"], "confidence": f.get("confidence", "high")}
-                       for f in r.get("faults", [])],
+            "faults": [_fault_view(f) for f in r.get("faults", [])],
             "tracking": tracked, "tracking_grade": grade,
         })
 
@@ -322,10 +332,11 @@ def page_context(report: dict, result: SessionResult | None = None, video_name: 
     if report.get("kind") == "hold":
         for i, h in enumerate(report.get("holds", []), 1):
             holds.append({"index": i, "side": _side(h.get("side")), "start": _clock(h["start_s"]),
-                          "seek": f"{max(h['start_s'] - t0, 0.0):.3f}", "end_seek": f"{max(h['end_s'] - t0, 0.0):.3f}",
+                          "seek": f"{max(h['start_s'] - t0, 0.0):.3f}",
+                          "end_seek": f"{max(h['end_s'] - t0, 0.0):.3f}",
                           "duration": f"{h['duration_s']:.1f} s",
                           "ok": None if not hold_target else h["duration_s"] >= hold_target[0] - 0.25,
-                          "faults": [{"cue": f["cue"], "message": f["message"]} for f in h.get("faults", [])]})
+                          "faults": [_fault_view(f) for f in h.get("faults", [])]})
 
     thumbs = []
     peaks = {r["index"]: r for r in report.get("reps", [])}
@@ -381,7 +392,8 @@ def page_context(report: dict, result: SessionResult | None = None, video_name: 
                           f"{tracking.get('mean_visibility', 0):.2f}") if frames else "",
         "sided": any(r.get("side") for r in report.get("reps", []) + report.get("holds", [])),
         "kind": report.get("kind", "reps"), "reps": reps, "holds": holds, "thumbs": thumbs,
-        "plot": plot, "plot_caption": plot_caption, "key_label": _signal_label(report.get("key_signal") or "key signal"),
+        "plot": plot, "plot_caption": plot_caption,
+        "key_label": _signal_label(report.get("key_signal") or "key signal"),
         "unit": unit,
         "video": quote(video_name) if video_name else None,
         "model": report.get("model"), "fps": report.get("fps"), "version": report.get("formcheck_version", ""),
@@ -497,6 +509,7 @@ ul.marks, ol.marks { margin: 0; padding: 0; list-style: none; }
 .plot-svg { display: block; width: 100%; height: auto; }
 .caption { font-size: 12.5px; color: var(--muted); margin: 6px 0 0; }
 table { width: 100%; border-collapse: collapse; font-size: 14px; }
+.scroll { overflow-x: auto; }
 th { text-align: left; font-size: 12px; font-weight: 650; color: var(--muted); text-transform: uppercase;
   letter-spacing: 0.04em; padding: 8px 10px; border-bottom: 2px solid var(--ink); vertical-align: bottom; }
 th small { display: block; font-weight: 500; text-transform: none; letter-spacing: 0; }
@@ -566,6 +579,7 @@ footer p { margin: 4px 0; }
   tbody tr:nth-child(even) { background: #fafbfc; }
   .thumbs { grid-template-columns: repeat(6, 1fr); gap: 8px; }
   td, th { padding: 5px 7px; }
+  .scroll { overflow: visible; }
   a { color: inherit; text-decoration: none; }
 }
 """
@@ -648,7 +662,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <div class="tables">
 {% if c.reps %}
   <h2>Repetitions {% if c.video %}<span class="hint">· click a rep to play it</span>{% endif %}</h2>
-  <table class="reps">
+  <div class="scroll"><table class="reps">
     <thead><tr>
       <th class="num">Rep</th>{% if c.sided %}<th>Side</th>{% endif %}<th class="num">Start</th>
       <th class="num">Duration<small>up / down</small></th>
@@ -671,11 +685,11 @@ _TEMPLATE = """<!DOCTYPE html>
       </tr>
     {% endfor %}
     </tbody>
-  </table>
+  </table></div>
 {% endif %}
 {% if c.holds %}
   <h2>Holds {% if c.video %}<span class="hint">· click a hold to play it</span>{% endif %}</h2>
-  <table class="holds">
+  <div class="scroll"><table class="holds">
     <thead><tr><th class="num">Hold</th>{% if c.sided %}<th>Side</th>{% endif %}<th class="num">Start</th>
       <th class="num">Duration{% if c.hold_target %}<small>target {{ c.hold_target }}</small>{% endif %}</th><th>Form</th></tr></thead>
     <tbody>
@@ -687,7 +701,7 @@ _TEMPLATE = """<!DOCTYPE html>
       </tr>
     {% endfor %}
     </tbody>
-  </table>
+  </table></div>
 {% endif %}
 </div>
 {% if c.video %}

@@ -56,30 +56,45 @@ def prepare_out_dir(out_dir: Path, force: bool) -> Path:
 
 
 def track_video(video: str | Path, model: str = "full",
-                progress: Callable[[int, int | None], None] | None = None) -> tuple[PoseTrack, list]:
-    """Pose landmarks for every frame of a video (or image folder); also the skipped frames."""
-    from .pose import estimate_track  # the only module that imports mediapipe
+                progress: Callable[[int, int | None], None] | None = None,
+                stride: int = 1) -> tuple[PoseTrack, list]:
+    """Pose landmarks for every frame of a video (or image folder); also the skipped frames.
 
+    ``stride`` N > 1 analyses every Nth decoded frame (timestamps still from the container).
+    ``progress(frames_read, frame_count)``. Frames are decoded in a reader thread
+    (formcheck.prefetch), so decoding overlaps inference.
+    """
+    from .pose import estimate_track  # the only module that imports mediapipe
+    from .prefetch import prefetch  # issue 8
+
+    if not isinstance(stride, int) or isinstance(stride, bool) or stride < 1:
+        raise ValueError(f"stride must be an integer >= 1, got {stride!r}")
     with open_source(video) as src:
         total = src.info.frame_count
-        frames = ((f.t_s, f.image) for f in src)
-        track = estimate_track(frames, model=model,
-                               progress=(lambda n: progress(n, total)) if progress else None)
+        # issue 8: every stride-th frame, decoded ahead in a reader thread (closed before the source)
+        with prefetch((f.t_s, f.image) for i, f in enumerate(src) if i % stride == 0) as frames:
+            track = estimate_track(frames, model=model,
+                                   progress=(lambda n: progress(min(n * stride, total or n * stride), total))
+                                   if progress else None)
         skipped = list(src.skipped)
     return track, skipped
 
 
 def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, model: str = "full",
                   progress: Callable[[int, int | None], None] | None = None,
-                  video_out: bool = True) -> Analysis:
+                  video_out: bool = True,
+                  video_progress: Callable[[int, int | None], None] | None = None,
+                  stride: int = 1) -> Analysis:
     """Analyse one video; write report.json, the landmark track and the feedback files into ``out_dir``.
 
     report.json is written first, so nothing is lost if a later step fails; the annotated
-    video (skipped with ``video_out=False``), report.html and report.csv follow, and a failure
-    there becomes a warning in the report instead of an error.
+    video (skipped with ``video_out=False``; ``video_progress`` follows its frames), report.html
+    and report.csv follow, and a failure there becomes a warning in the report instead of an error.
+    ``stride`` N > 1: analyse every Nth frame only (see ``track_video``); the annotated video
+    still has every frame, each drawn with the nearest analysed frame's landmarks and verdict.
     """
     video = Path(video)
-    track, skipped = track_video(video, model, progress)
+    track, skipped = track_video(video, model, progress, stride=stride)  # issue 8: stride
     if len(track) == 0:
         raise InputError(f"{video} has no frames to analyse")
     if not track.detected.any():
@@ -87,6 +102,7 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
                          f"{exercise.camera or 'the ' + exercise.view + ' view'}")
     result = analyze_track(exercise, track)
     report = build_report(result, source=str(video), model=model)
+    report["stride"] = stride  # issue 8: 1 = every frame analysed; N = every Nth
     for index, reason in skipped:
         report["tracking"]["warnings"].append(f"Frame {index} could not be read and was skipped ({reason}).")
     if out_dir is not None:
@@ -95,13 +111,15 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
             write_json_atomic(out_dir / REPORT_NAME, report)
         except OSError as exc:
             raise FormcheckError(f"could not write the report to {out_dir}: {exc.strerror or exc}") from None
-        write_feedback_files(report, result, out_dir, video if video_out else None, source=video)
+        write_feedback_files(report, result, out_dir, video if video_out else None, source=video,
+                             progress=video_progress)
     return Analysis(result, report, out_dir)
 
 
 # --- issue 5: annotated video, report.html, report.csv -------------------------------------
 def write_feedback_files(report: dict, result: SessionResult, out_dir: Path, video: Path | None,
-                         source: Path | None = None) -> list[str]:
+                         source: Path | None = None,
+                         progress: Callable[[int, int | None], None] | None = None) -> list[str]:
     """The annotated video (when ``video`` is given), report.html and report.csv, after report.json.
 
     ``source``: the recording, to take the rep pictures from when no annotated video is made.
@@ -124,11 +142,12 @@ def write_feedback_files(report: dict, result: SessionResult, out_dir: Path, vid
 
     thumbnails, video_name = None, None
     if video is not None:
-        done = attempt("annotated video", lambda: write_annotated_video(video, result, out_dir / VIDEO_NAME))
+        done = attempt("annotated video",
+                       lambda: write_annotated_video(video, result, out_dir / VIDEO_NAME, progress=progress))
         if done is not None:
             thumbnails, video_name = done.thumbnails, VIDEO_NAME
     if video_name is None:
-        (out_dir / VIDEO_NAME).unlink(missing_ok=True)  # a stale video from an earlier run would not match
+        attempt("old annotated video", lambda: (out_dir / VIDEO_NAME).unlink(missing_ok=True))  # would not match
     if video is None and source is not None:  # --no-video: still a picture of each rep for the HTML
         thumbnails = attempt("rep pictures", lambda: collect_thumbnails(source, result))
     warnings = report["tracking"]["warnings"]
