@@ -22,6 +22,10 @@ from .exercise import Exercise
 REPORT_VERSION = 1
 
 
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else word + "s"
+
+
 def _range_text(lo: float, hi: float, unit: str = "") -> str:
     fmt = (lambda v: f"{v:g}")
     return f"{fmt(lo)}{unit}" if lo == hi else f"{fmt(lo)}-{fmt(hi)}{unit}"
@@ -57,7 +61,10 @@ def dosage_lines(ex: Exercise, reps_by_side: dict[str, int], holds: list[dict]) 
                          f"(total {total:.1f} s)")
         else:
             met = sum(1 for h in holds if h["duration_s"] >= d.hold_s[0] - 0.25)
-            lines.append(f"{met} rep(s) held at the top for the target {target}")
+            n_reps = sum(reps_by_side.values())
+            longest = max((h["duration_s"] for h in holds), default=0.0)
+            lines.append(f"{met} of {n_reps} {_plural(n_reps, 'rep')} held at the top for the {target} target"
+                         + (f" (longest hold {longest:.1f} s)" if n_reps else ""))
     return lines
 
 
@@ -75,13 +82,14 @@ def feedback(ex: Exercise, reps: list[dict], holds: list[dict]) -> tuple[list[st
             counts[f["code"]] += 1
     to_fix = []
     for code, n in counts.most_common(3):
-        reps_txt = f" (reps {', '.join(map(str, where[code]))})" if code in where else ""
+        reps_txt = (f" ({_plural(len(where[code]), 'rep')} {', '.join(map(str, where[code]))})"
+                    if code in where else "")
         to_fix.append(f"{cues.get(code, code)}{reps_txt}")
     well = []
     if reps:
         clean = [r for r in reps if not r["faults"]]
         if len(clean) == len(reps):
-            well.append(f"All {len(reps)} reps with good form")
+            well.append("Good form on the rep" if len(reps) == 1 else f"All {len(reps)} reps with good form")
         elif clean:
             well.append(f"{len(clean)} of {len(reps)} reps with good form")
         peak_codes = {f.code for f in ex.faults if f.check == "peak"}
@@ -90,7 +98,7 @@ def feedback(ex: Exercise, reps: list[dict], holds: list[dict]) -> tuple[list[st
         if ex.sided and all(any(r["side"] == s for r in reps) for s in ("left", "right")):
             well.append("Both sides done")
     if holds and all(not h["faults"] for h in holds):
-        well.append(f"{len(holds)} steady hold(s)")
+        well.append(f"{len(holds)} steady {_plural(len(holds), 'hold')}")
     return well, to_fix
 
 
