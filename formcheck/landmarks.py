@@ -79,6 +79,13 @@ class PoseTrack:
             if value.shape != shape:
                 raise ValueError(f"PoseTrack.{name} must have shape {shape}, got {value.shape}")
             setattr(self, name, value)
+        # Whatever the estimator or a file hands over: coordinates finite or NaN,
+        # confidences in [0, 1] (NaN means not seen).
+        for name in ("image_xyz", "world_xyz"):
+            value = getattr(self, name)
+            value[~np.isfinite(value)] = np.nan
+        for name in ("visibility", "presence"):
+            setattr(self, name, np.clip(np.nan_to_num(getattr(self, name), nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0))
         if self.detected is None:
             self.detected = np.isfinite(self.image_xyz[:, :, 0]).any(axis=1)
         self.detected = np.asarray(self.detected, dtype=bool)

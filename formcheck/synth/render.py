@@ -18,6 +18,7 @@ over is fragile) and it belongs to the thread that created it.
 from __future__ import annotations
 
 import atexit
+import itertools
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -338,6 +339,22 @@ def _hair_mesh():
     return np.asarray(sliced[0], float), np.asarray(sliced[1], np.uint32)
 
 
+def _head_meshes(sphere) -> list[tuple]:
+    """Skull, hair, face features and ears in the head frame, one mesh per colour, so that
+    the whole head is placed by one node pose."""
+    parts = {"skin": [_head_mesh()], "hair": [_hair_mesh()]}
+    sphere_verts, sphere_faces = sphere
+    for centre, semi, colour in _HEAD_PARTS:
+        parts.setdefault(colour, []).append((sphere_verts * semi + centre, sphere_faces))
+    merged = []
+    for colour, meshes in parts.items():
+        offsets = np.cumsum([0] + [len(v) for v, _ in meshes[:-1]])
+        verts = np.concatenate([v for v, _ in meshes])
+        faces = np.concatenate([f + o for (_, f), o in zip(meshes, offsets)])
+        merged.append((verts, faces.astype(np.uint32), colour))
+    return merged
+
+
 def _torso_meshes(j: np.ndarray):
     """Pelvis (shorts) and chest (shirt) lofts between the hip line and the shoulder line."""
     lh, rh, ls, rs = (j[INDEX[n]] for n in ("left_hip", "right_hip", "left_shoulder", "right_shoulder"))
@@ -400,6 +417,27 @@ def _foot_frame(j: np.ndarray, side: str):
     return heel, np.cross(y, z), y, z, np.array([1.0, 1.0, max(np.linalg.norm(along), 0.05)])
 
 
+@lru_cache(maxsize=None)
+def _ordered_node_type(pyrender):
+    """pyrender.Node whose hash is a number fixed at creation.
+
+    pyrender keeps nodes in sets and draws nodes at the same distance from the camera (a
+    joint sphere and the bone that starts there) in set order. With the default identity
+    hash that order, and so the pixels where their surfaces meet, changes from one process
+    to the next; numbered nodes make every render repeatable.
+    """
+
+    class OrderedNode(pyrender.Node):
+        def __init__(self, order: int, **kwargs):
+            super().__init__(**kwargs)
+            self._order = order
+
+        def __hash__(self) -> int:
+            return self._order
+
+    return OrderedNode
+
+
 def _linear(rgb) -> list[float]:
     """sRGB colour to the linear colour pyrender shades with (it gamma-encodes its output)."""
     return [float(c) ** 2.2 for c in rgb] + [1.0]
@@ -431,42 +469,43 @@ class BodyRenderer:
         self._scene = pyrender.Scene(bg_color=[*appearance.wall, 1.0],
                                      ambient_light=[0.28, 0.28, 0.30])
         self._materials = {}
-        self._scene.add(pyrender.PerspectiveCamera(yfov=np.radians(camera.fov_y_deg),
-                                                   aspectRatio=camera.width / camera.height,
-                                                   znear=0.05, zfar=100.0),
-                        pose=camera.pose_matrix())
+        self._node_numbers = itertools.count()
+        self._add(camera=pyrender.PerspectiveCamera(yfov=np.radians(camera.fov_y_deg),
+                                                    aspectRatio=camera.width / camera.height,
+                                                    znear=0.05, zfar=100.0),
+                  pose=camera.pose_matrix())
         # A key light that casts shadows and a fill light that does not (pyrender has no
         # point-light shadows): a second shadowed light doubles the shadow work, and its
         # shadow of the side wall darkens a whole wedge of the room.
-        self._light_nodes = [self._scene.add(pyrender.DirectionalLight(intensity=3.2)),
-                             self._scene.add(pyrender.PointLight(intensity=_FILL_CANDELA))]
+        self._light_nodes = [self._add(light=pyrender.DirectionalLight(intensity=3.2)),
+                             self._add(light=pyrender.PointLight(intensity=_FILL_CANDELA))]
 
         unit_box = trimesh.creation.box(extents=(1.0, 1.0, 1.0))
-        sphere = trimesh.creation.icosphere(subdivisions=3)
-        self._room = {name: self._add_trimesh(unit_box, colour, smooth=False) for name, colour in
-                      (("floor", "floor"), ("mat", "mat"), ("back_wall", "wall"), ("side_wall", "wall"))}
+        self._room = {name: self._add(mesh=pyrender.Mesh.from_trimesh(
+                          unit_box, material=self._material(colour), smooth=False))
+                      for name, colour in (("floor", "floor"), ("mat", "mat"),
+                                           ("back_wall", "wall"), ("side_wall", "wall"))}
+        icosphere = trimesh.creation.icosphere(subdivisions=3)
+        sphere = (np.asarray(icosphere.vertices), np.asarray(icosphere.faces))
         self._room_placed = False
 
         self._rigid = []  # (node, function(joints) -> 4x4 pose)
         for side in ("left", "right"):
             for part, colour, j0, j1 in _LIMBS:
                 a, b = INDEX[f"{side}_{j0}"], INDEX[f"{side}_{j1}"]
-                self._add_rigid(_profile_tube(_LIMB_PROFILES[part]), colour,
+                self._add_rigid([(*_profile_tube(_LIMB_PROFILES[part]), colour)],
                                 lambda j, a=a, b=b: _segment_pose(j[a], j[b]))
             for joint, radius, colour in _JOINT_SPHERES:
                 k = INDEX[f"{side}_{joint}"]
-                self._add_rigid(sphere, colour, lambda j, k=k, r=radius: _pose(j[k], *np.eye(3), (r, r, r)))
+                self._add_rigid([(*sphere, colour)], lambda j, k=k, r=radius: _pose(j[k], *np.eye(3), (r, r, r)))
             w, t = INDEX[f"{side}_wrist"], INDEX[f"{side}_thumb"]
-            self._add_rigid(_profile_tube(_LIMB_PROFILES["thumb"]), "skin",
+            self._add_rigid([(*_profile_tube(_LIMB_PROFILES["thumb"]), "skin")],
                             lambda j, w=w, t=t: _segment_pose(j[w] + 0.35 * (j[t] - j[w]), j[t]))
-            self._add_rigid(_hand_mesh(), "skin", lambda j, s=side: _pose(*_hand_frame(j, s)))
-            self._add_rigid(_foot_mesh(), "skin", lambda j, s=side: _pose(*_foot_frame(j, s)))
-        self._add_rigid(_profile_tube(_LIMB_PROFILES["neck"]), "skin", self._neck_pose)
-        for centre, semi, colour in _HEAD_PARTS:
-            self._add_rigid(sphere, colour, lambda j, c=centre, s=semi: self._head_part_pose(j, c, s))
-        self._add_rigid(_head_mesh(), "skin", lambda j: _pose(*_head_frame(j)))
-        self._add_rigid(_hair_mesh(), "hair", lambda j: _pose(*_head_frame(j)))
-        self._torso_nodes = []
+            self._add_rigid([(*_hand_mesh(), "skin")], lambda j, s=side: _pose(*_hand_frame(j, s)))
+            self._add_rigid([(*_foot_mesh(), "skin")], lambda j, s=side: _pose(*_foot_frame(j, s)))
+        self._add_rigid([(*_profile_tube(_LIMB_PROFILES["neck"]), "skin")], self._neck_pose)
+        self._add_rigid(_head_meshes(sphere), lambda j: _pose(*_head_frame(j)))
+        self._torso = None  # its mesh is rebuilt every frame
 
     # -- scene building ------------------------------------------------------------
 
@@ -478,28 +517,23 @@ class BodyRenderer:
                 baseColorFactor=_linear(rgb), metallicFactor=0.0, roughnessFactor=rough)
         return self._materials[colour]
 
-    def _mesh(self, verts, faces, colour: str):
-        prim = self._pr.Primitive(positions=np.asarray(verts, np.float32),
+    def _primitive(self, verts, faces, colour: str):
+        return self._pr.Primitive(positions=np.asarray(verts, np.float32),
                                   normals=_vertex_normals(verts, faces).astype(np.float32),
                                   indices=faces, material=self._material(colour))
-        return self._pr.Mesh([prim])
 
-    def _add_trimesh(self, tm, colour, smooth=True):
-        return self._scene.add(self._pr.Mesh.from_trimesh(tm, material=self._material(colour),
-                                                          smooth=smooth))
+    def _add(self, pose=None, **content):
+        """Add a numbered node (see _ordered_node_type) holding a mesh, light or camera."""
+        node_type = _ordered_node_type(self._pr)
+        node = node_type(next(self._node_numbers), matrix=np.eye(4) if pose is None else pose, **content)
+        self._scene.add_node(node)
+        return node
 
-    def _add_rigid(self, mesh, colour, pose_fn):
-        if isinstance(mesh, tuple):
-            node = self._scene.add(self._mesh(*mesh, colour))
-        else:
-            node = self._add_trimesh(mesh, colour)
+    def _add_rigid(self, parts, pose_fn):
+        """A body part built once from (vertices, faces, colour) meshes, placed every frame by
+        ``pose_fn(joints) -> 4x4``."""
+        node = self._add(mesh=self._pr.Mesh([self._primitive(*part) for part in parts]))
         self._rigid.append((node, pose_fn))
-
-    @staticmethod
-    def _head_part_pose(j, centre, semi):
-        origin, x, y, z, scale = _head_frame(j)
-        axes = np.stack([x, y, z], 1)
-        return _pose(origin + axes @ (np.asarray(centre) * scale), x, y, z, np.asarray(semi) * scale)
 
     @staticmethod
     def _neck_pose(j):
@@ -576,11 +610,13 @@ class BodyRenderer:
             self.place_room(j)
         for node, pose_fn in self._rigid:
             self._scene.set_pose(node, pose_fn(j))
-        for node in self._torso_nodes:
-            self._scene.remove_node(node)
         pelvis, chest = _torso_meshes(j)
-        self._torso_nodes = [self._scene.add(self._mesh(*pelvis, "shorts")),
-                             self._scene.add(self._mesh(*chest, "shirt"))]
+        torso = self._pr.Mesh([self._primitive(*pelvis, "shorts"), self._primitive(*chest, "shirt")])
+        if self._torso is None:
+            self._torso = self._add(mesh=torso)
+        else:  # swap the mesh in place: removing and adding nodes costs more
+            self._torso.mesh = torso
+            self._scene.set_pose(self._torso, np.eye(4))  # drops the cached scene bounds
         flags = self._pr.RenderFlags.SHADOWS_DIRECTIONAL if self.shadows else self._pr.RenderFlags.NONE
         self._renderer.viewport_width, self._renderer.viewport_height = self.camera.width, self.camera.height
         color, _ = self._renderer.render(self._scene, flags=flags)
