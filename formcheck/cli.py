@@ -124,7 +124,9 @@ def _print_report(report: dict) -> None:
 @app.command()
 @friendly_errors
 def analyze(
-    video: Annotated[Path, typer.Argument(help="Video file (mp4, mov, avi, webm, GIF) or a folder of images.")],
+    videos: Annotated[list[Path], typer.Argument(  # issue 8: several videos, a folder of videos or a glob = batch
+        help="Video file (mp4, mov, avi, webm, GIF) or a folder of images; several videos, a folder of "
+             "videos or a quoted glob (\"clips/*.mp4\") analyse each into --out/<name>/.")],
     exercise: Annotated[Optional[str], typer.Option("--exercise", "-e", help="Exercise id (see 'formcheck exercises').")] = None,
     exercise_file: Annotated[Optional[Path], typer.Option("--exercise-file", help="A custom exercise TOML file.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: next to the video).")] = None,
@@ -132,6 +134,14 @@ def analyze(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing report.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print report.json to stdout instead of a table.")] = False,
     no_video: Annotated[bool, typer.Option("--no-video", help="Skip the annotated video (faster).")] = False,
+    # --- issue 8: stride and batch options ---
+    stride: Annotated[int, typer.Option("--stride", min=1, max=30,
+                                        help="Analyse every Nth frame only (faster; timestamps stay the video's).")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=256,
+                                      help="Batch: videos analysed at once, in worker processes.")] = 1,
+    ray: Annotated[Optional[str], typer.Option("--ray", help="Batch on a Ray cluster: auto, local or an address "
+                                                              "(pip install 'formcheck[ray]').")] = None,
+    # --- end issue 8 ---
 ) -> None:
     """Analyse a recorded exercise video: count reps, time holds, flag faults, write the report (HTML, JSON, CSV)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -140,6 +150,15 @@ def analyze(
     from .pose import model_path
 
     ex = _load_exercise(exercise, exercise_file)
+    # --- issue 8: batch ---
+    from .batch import is_batch_input
+
+    if ray is not None or is_batch_input(videos):
+        model_path(model.value)  # fail now if the model is missing, before any work
+        _analyze_batch(videos, ex, out_dir, model.value, force, as_json, no_video, stride, jobs, ray)
+        return
+    video = videos[0]
+    # --- end issue 8 ---
     if not video.exists():
         raise InputError(f"no such file: {video}")
     model_path(model.value)  # fail now if the model is missing, before any work
@@ -152,13 +171,62 @@ def analyze(
         def on_frame(done: int, total: int | None) -> None:
             progress.update(task, completed=done, total=total)
 
-        analysis = analyze_video(video, ex, target, model.value, on_frame, video_out=not no_video)
+        video_task = progress.add_task("Writing the annotated video", total=None, visible=False)
+
+        def on_video_frame(done: int, total: int | None) -> None:
+            progress.update(video_task, completed=done, total=total, visible=True)
+
+        analysis = analyze_video(video, ex, target, model.value, on_frame, video_out=not no_video,
+                                 video_progress=on_video_frame, stride=stride)  # issue 8: stride
     if as_json:
         print(json.dumps(analysis.report, indent=1))
         return
     _print_report(analysis.report)
     html = target / "report.html"
     out.print(f"Report: {html if html.exists() else target / 'report.json'}")
+
+
+# --- issue 8: batch analysis ---
+def _analyze_batch(videos: list[Path], ex, out_dir: Optional[Path], model: str, force: bool, as_json: bool,
+                   no_video: bool, stride: int, jobs: int, ray: Optional[str]) -> None:
+    """Many videos: one report folder each under --out, a summary table, batch_summary.json/.csv."""
+    from .batch import default_batch_out, find_videos, run_batch, summary_lines
+
+    clips = find_videos(videos)
+    target = out_dir or default_batch_out(videos)
+    where = f"Ray ({ray})" if ray else f"{min(jobs, len(clips))} process{'es' if min(jobs, len(clips)) > 1 else ''}"
+    if not as_json:
+        err.print(f"Analysing {len(clips)} video{'s' if len(clips) != 1 else ''} with {where} into {target}")
+    finished = [0]
+
+    def on_row(row) -> None:
+        finished[0] += 1
+        if not as_json:
+            mark = "ok" if row.status == "ok" else "FAILED"
+            err.print(f"[{finished[0]}/{len(clips)}] {mark} {row.video} ({row.seconds or 0:.1f} s)", highlight=False)
+
+    rows = run_batch(clips, ex, target, model=model, jobs=jobs, video_out=not no_video, stride=stride,
+                     force=force, ray=ray, on_row=on_row)
+    failed = summary_lines(rows)
+    if as_json:
+        print(json.dumps([r.to_dict() for r in rows], indent=1))
+    else:
+        table = Table(title=f"formcheck batch: {len(rows) - len(failed)} of {len(rows)} analysed")
+        for col in ("video", "reps", "faults", "warnings", "status"):
+            table.add_column(col, overflow="fold")
+        def cell(value) -> str:
+            return "-" if value is None else str(value)
+
+        for r in rows:
+            table.add_row(r.video, cell(r.reps), cell(r.faults), cell(r.warnings),
+                          "ok" if r.status == "ok" else "[red]failed[/red]")
+        out.print(table)
+        for line in failed:
+            out.print(f"[red]Failed:[/red] {line}", highlight=False)
+        out.print(f"Summary: {Path(target) / 'batch_summary.csv'} (and .json); reports in {target}/<video name>/")
+    if failed:
+        raise typer.Exit(1)
+# --- end issue 8 ---
 
 
 @app.command("eval")

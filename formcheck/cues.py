@@ -18,7 +18,6 @@ import shutil
 import subprocess
 import tempfile
 import threading
-import time
 import wave
 from pathlib import Path
 from typing import Callable
@@ -215,11 +214,3 @@ class Speaker:
         if self._worker is not None:
             self._worker.close()
 
-
-def wait_idle(*players, timeout: float = 2.0) -> None:
-    """Let queued cues finish (tests): poll until every queue is empty or ``timeout`` passes."""
-    end = time.monotonic() + timeout
-    for p in players:
-        worker = getattr(p, "_worker", None)
-        while worker is not None and not worker._queue.empty() and time.monotonic() < end:
-            time.sleep(0.01)

@@ -11,9 +11,10 @@ smoothing differs: causal One-Euro here, zero-phase offline), so a live session 
 analysis of its recording agree. Engine time is the frames' own timestamps; the monotonic
 clock here only paces a file played as a camera and measures frames/s and latency.
 
-Memory is bounded by the session's length, not by images: each frame keeps its raw landmarks
-as one (33, 8) float32 array (about 1 kB; MediaPipe's landmarks are float32, so nothing is
-lost), and the cleaned track is rebuilt at the end by replaying the same causal cleaner.
+Memory grows with the session's length, never with images: each frame keeps its raw
+landmarks as one (33, 8) float32 array (1 kB; MediaPipe's landmarks are float32, so nothing is
+lost) and its verdict, about 2 kB a frame in all (~200 MB an hour at 30 frames/s, measured);
+the cleaned track is rebuilt at the end by replaying the same causal cleaner.
 """
 
 from __future__ import annotations
@@ -282,11 +283,13 @@ class _Recorder:
         self.error: Exception | None = None
         self._queue: queue.Queue = queue.Queue(maxsize=32)
         self._t0: float | None = None
+        self._last_t: float | None = None  # of the last frame sent, even if dropped
         self._last: np.ndarray | None = None
         self._thread = threading.Thread(target=self._run, name="formcheck-recorder", daemon=True)
         self._thread.start()
 
     def write(self, t_s: float, image: np.ndarray) -> None:
+        self._last_t = t_s
         try:
             self._queue.put_nowait((t_s, image))
         except queue.Full:
@@ -308,21 +311,35 @@ class _Recorder:
             size = (RECORD_MAX_WIDTH, 2 * round(h * RECORD_MAX_WIDTH / w / 2))
             image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         self._t0 = t_s if self._t0 is None else self._t0
-        due = round((t_s - self._t0) * self.fps)
-        gap = min(due - self.writer.frames_written, int(2 * self.fps))  # frames lost to drops or a slow camera
-        for _ in range(gap if self._last is not None else 0):
-            self.writer.write(self._last)
+        self._fill(t_s)
         self.writer.write(image)
         self._last = image
+
+    def _fill(self, t_s: float) -> None:
+        """Repeat the last frame up to the frame due before ``t_s`` (frames dropped or never sent)."""
+        if self._last is None or self._t0 is None:
+            return
+        due = round((t_s - self._t0) * self.fps)
+        for _ in range(min(due - self.writer.frames_written, int(2 * self.fps))):
+            self.writer.write(self._last)
 
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join()
+        if self.error is None and self._last_t is not None:
+            try:  # frames dropped at the very end
+                self._fill(self._last_t + 1.0 / self.fps)
+            except Exception as exc:  # noqa: BLE001
+                self.error = exc
         self.writer.close()
 
 
 class _Window:
-    """The OpenCV window: show a frame, read a key, notice when the user closed it."""
+    """The OpenCV window: show a frame, read a key, notice when the user closed it.
+
+    ``imshow`` would silently re-open a closed window, so a window found closed is never
+    shown again.
+    """
 
     def __init__(self, name: str, size: tuple[int, int]):
         import cv2
@@ -330,18 +347,22 @@ class _Window:
         self.cv2, self.name = cv2, name
         cv2.namedWindow(name, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
         cv2.resizeWindow(name, *size)
-        self.shown = False
+        self.shown = self._closed = False
 
     def show(self, image: np.ndarray, wait_ms: int = 1) -> int:
+        if self.closed():
+            return 255
         self.cv2.imshow(self.name, image)
         self.shown = True
         return self.cv2.waitKey(wait_ms) & 0xFF
 
     def closed(self) -> bool:
-        try:
-            return self.shown and self.cv2.getWindowProperty(self.name, self.cv2.WND_PROP_VISIBLE) < 1
-        except self.cv2.error:
-            return True
+        if self.shown and not self._closed:
+            try:
+                self._closed = self.cv2.getWindowProperty(self.name, self.cv2.WND_PROP_VISIBLE) < 1
+            except self.cv2.error:
+                self._closed = True
+        return self._closed
 
     def close(self) -> None:
         try:

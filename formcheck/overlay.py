@@ -37,6 +37,7 @@ GUIDE_TEXT = (80, 230, 255)  # yellow
 SIDE_COLOURS = {"left": LEFT_COLOUR, "right": RIGHT_COLOUR}
 
 CONTROLS_HELP = "q/Esc quit · space pause · s switch side · r reset"
+CONTROLS_HELP_BILATERAL = "q/Esc quit · space pause · r reset"
 
 _BONES = [(INDEX[a], INDEX[b]) for a, b in SKELETON]
 _BONE_COLOURS = [LEFT_COLOUR if a.startswith("left") and b.startswith("left")
@@ -82,18 +83,19 @@ def _split_glyphs(text: str) -> list[str]:
     return pieces
 
 
+def _advance(piece: str, h: int, scale: float, thick: int) -> int:
+    """How far the pen moves for one piece of :func:`_split_glyphs` (cap height ``h``)."""
+    if piece == "°":
+        return max(3, int(0.45 * h))
+    if piece == "·":
+        return max(4, int(0.6 * h))
+    return cv2.getTextSize(piece, FONT, scale, thick)[0][0]
+
+
 def text_size(text: str, scale: float, thick: int) -> tuple[int, int]:
     """(width, height above the baseline) of ``text`` as :func:`put_text` draws it."""
     (_, h), _ = cv2.getTextSize("Ag", FONT, scale, thick)
-    width = 0
-    for piece in _split_glyphs(text):
-        if piece == "°":
-            width += max(3, int(0.45 * h))
-        elif piece == "·":
-            width += max(4, int(0.6 * h))
-        else:
-            width += cv2.getTextSize(piece, FONT, scale, thick)[0][0]
-    return width, h
+    return sum(_advance(piece, h, scale, thick) for piece in _split_glyphs(text)), h
 
 
 def put_text(image: np.ndarray, text: str, org: tuple[int, int], scale: float, colour, thick: int) -> int:
@@ -101,21 +103,19 @@ def put_text(image: np.ndarray, text: str, org: tuple[int, int], scale: float, c
     x, y = org
     (_, h), _ = cv2.getTextSize("Ag", FONT, scale, thick)
     for piece in _split_glyphs(text):
+        step = _advance(piece, h, scale, thick)
         if piece == "°":
             r = max(2, int(0.15 * h))
-            cv2.circle(image, (x + r + 1, y - h + r), r, colour, max(1, thick // 2 + 0), AA)
-            x += max(3, int(0.45 * h))
+            cv2.circle(image, (x + r + 1, y - h + r), r, colour, max(1, thick // 2), AA)
         elif piece == "·":
-            step = max(4, int(0.6 * h))
             cv2.circle(image, (x + step // 2, y - h // 2 + 1), max(1, int(0.09 * h)), colour, -1, AA)
-            x += step
         else:
             cv2.putText(image, piece, (x, y), FONT, scale, colour, thick, AA)
-            x += cv2.getTextSize(piece, FONT, scale, thick)[0][0]
+        x += step
     return x - org[0]
 
 
-def panel(image: np.ndarray, x0: int, y0: int, x1: int, y1: int, colour=PANEL, alpha: float = 0.6) -> None:
+def panel(image: np.ndarray, x0: int, y0: int, x1: int, y1: int, colour=PANEL, alpha: float = 0.72) -> None:
     """Blend a filled rectangle into the image, touching only that region.
 
     roi * (1 - alpha) + colour * alpha as a scale then a saturating add: about ten times
@@ -264,18 +264,19 @@ def draw_counters(image: np.ndarray, exercise: Exercise, verdict: FrameVerdict, 
     small, small_t = style.scale * 0.85, style.thick
     rows = counter_lines(exercise, verdict)
     title = exercise.name
-    hold_target = exercise.dosage.hold_s
     show_hold = verdict.hold_s > 0 or verdict.phase == "holding"
+    goal = exercise.dosage.hold_s[0] if exercise.dosage.hold_s else None
     widths = [text_size(title, small, small_t)[0]]
     for count, label, _ in rows:
         widths.append(text_size(count, big, big_t)[0] + pad + text_size(label, small, small_t)[0])
     _, big_h = text_size("0", big, big_t)
     _, small_h = text_size("A", small, small_t)
     bar_w = max(widths + [int(9 * small_h)])
+    bar_h = max(4, small_h // 2 + 2)
     descent = int(0.3 * big_h) if rows else 0  # "/" and digits reach below the baseline
     height = pad + small_h + len(rows) * (big_h + pad) + descent + pad
     if show_hold:
-        height += small_h + 2 * pad + small_h
+        height += small_h + pad + (pad + bar_h if goal else 0)
     x0, y0 = pad, pad
     panel(image, x0, y0, x0 + bar_w + 2 * pad, y0 + height + pad)
     x, y = x0 + pad, y0 + pad + small_h
@@ -286,18 +287,25 @@ def draw_counters(image: np.ndarray, exercise: Exercise, verdict: FrameVerdict, 
         put_text(image, label, (x + cw + pad, y), small, colour, small_t)
     y += descent
     if show_hold:
-        y += pad + small_h
-        goal = hold_target[0] if hold_target else None
-        text = f"hold {verdict.hold_s:.1f}" + (f" / {_range(*hold_target)} s" if hold_target else " s")
-        done = goal is not None and verdict.hold_s >= goal
-        put_text(image, text, (x, y), small, GOOD if done else TEXT, small_t)
-        y += pad
-        frac = 1.0 if goal is None or goal <= 0 else min(1.0, verdict.hold_s / goal)
-        bh = max(4, small_h // 2 + 2)
-        cv2.rectangle(image, (x, y), (x + bar_w, y + bh), (90, 90, 90), -1)
-        cv2.rectangle(image, (x, y), (x + int(bar_w * frac), y + bh), GOOD if done else GUIDE_TEXT, -1)
-        y += bh
+        draw_hold_timer(image, verdict.hold_s, exercise.dosage.hold_s, (x, y + pad + small_h), bar_w, bar_h, style)
     return y0 + height + pad
+
+
+def draw_hold_timer(image: np.ndarray, hold_s: float, target: tuple[float, float] | None, org: tuple[int, int],
+                    bar_w: int, bar_h: int, style: Style) -> None:
+    """"hold 4.1 / 5 s" and a bar filling toward the target (green once reached); no bar without a target."""
+    small, thick = style.scale * 0.85, style.thick
+    x, y = org
+    goal = target[0] if target else None
+    done = goal is not None and hold_s >= goal
+    text = f"hold {hold_s:.1f}" + (f" / {_range(*target)} s" if target else " s")
+    put_text(image, text, (x, y), small, GOOD if done else TEXT, thick)
+    if not goal:
+        return
+    y += style.pad
+    cv2.rectangle(image, (x, y), (x + bar_w, y + bar_h), (90, 90, 90), -1)
+    fill = int(bar_w * min(1.0, hold_s / goal))
+    cv2.rectangle(image, (x, y), (x + fill, y + bar_h), GOOD if done else GUIDE_TEXT, -1)
 
 
 def draw_status(image: np.ndarray, verdict: FrameVerdict, fps: float | None, style: Style) -> int:
@@ -341,7 +349,7 @@ def rep_summary(verdict: FrameVerdict) -> str | None:
     return " · ".join(parts)
 
 
-def draw_bottom(image: np.ndarray, verdict: FrameVerdict, controls: bool, style: Style) -> int:
+def draw_bottom(image: np.ndarray, verdict: FrameVerdict, controls: str | None, style: Style) -> int:
     """Bottom strip: last-rep summary and the key help. Returns the strip's top y."""
     h, w = image.shape[:2]
     pad = style.pad
@@ -354,7 +362,7 @@ def draw_bottom(image: np.ndarray, verdict: FrameVerdict, controls: bool, style:
             colour = GOOD if line.endswith("good form") else TEXT
             lines.append((line, scale, colour))
     if controls:
-        lines.append((CONTROLS_HELP, small, MUTED))
+        lines.append((controls, small, MUTED))
     if not lines:
         return h
     heights = [text_size(t, s, thick)[1] for t, s, _ in lines]
@@ -441,7 +449,8 @@ def draw_overlay(image_bgr: np.ndarray, landmarks_px: np.ndarray | None, verdict
                 draw_key_angle(image_bgr, verdict.key_value, anchor, centre, style)
     draw_counters(image_bgr, exercise, verdict, style)
     draw_status(image_bgr, verdict, fps, style)
-    bottom = draw_bottom(image_bgr, verdict, controls, style)
+    keys = (CONTROLS_HELP if exercise.sided else CONTROLS_HELP_BILATERAL) if controls else None
+    bottom = draw_bottom(image_bgr, verdict, keys, style)
     cues = list(dict.fromkeys(f.cue for f in verdict.active_faults))
     if cues:
         draw_fault(image_bgr, cues, bottom, style)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
-from formcheck.synth.clip import TRUTH_SUFFIX, render_clip  # noqa: E402
+from formcheck.synth.clip import TRUTH_SUFFIX, render_clip, write_truth  # noqa: E402
 from formcheck.synth.sets import sample_set, variation_set  # noqa: E402
 
 
@@ -36,8 +36,16 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--only", default="", help="render only clips whose name contains this")
+    ap.add_argument("--truth-only", action="store_true",
+                    help="rewrite the ground-truth files of clips already rendered (no rendering)")
     args = ap.parse_args()
     specs = sample_set() if args.set == "samples" else variation_set(args.copies, args.seed)
+    if args.truth_only:
+        for s in specs:
+            if args.only in s.name and (args.out / f"{s.name}.mp4").exists():
+                write_truth(s, args.out)
+                print(f"truth: {s.name}")
+        return 0
     specs = [s for s in specs if args.only in s.name
              and not ((args.out / f"{s.name}.mp4").exists() and (args.out / f"{s.name}{TRUTH_SUFFIX}").exists())]
     print(f"rendering {len(specs)} clips into {args.out} with {args.jobs} processes", flush=True)

@@ -116,6 +116,16 @@ def render_clip(spec: ClipSpec, out_dir: Path, progress: Callable[[int, int], No
     finally:
         writer.release()
     tmp.replace(video)
-    entry = truth_entry(spec, perf, camera, video.name)
-    (out_dir / f"{spec.name}{TRUTH_SUFFIX}").write_text(json.dumps(entry, separators=(",", ":")) + "\n")
+    write_truth(spec, out_dir, perf, camera)
     return video
+
+
+def write_truth(spec: ClipSpec, out_dir: Path, perf: Performance | None = None,
+                camera: Camera | None = None) -> Path:
+    """Write ``<name>.truth.json`` (cheap: the motion script is replayed, nothing is rendered)."""
+    perf = perf if perf is not None else perform(spec.script)
+    camera = camera if camera is not None else place_camera(perf, spec.camera)
+    entry = truth_entry(spec, perf, camera, f"{spec.name}.mp4")
+    path = Path(out_dir) / f"{spec.name}{TRUTH_SUFFIX}"
+    path.write_text(json.dumps(entry, separators=(",", ":")) + "\n")
+    return path
