@@ -6,7 +6,7 @@ product concludes can be tested on synthetic landmark sequences.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 import numpy as np
@@ -42,8 +42,16 @@ def frame_inputs(signals: SignalSet, detected: np.ndarray) -> Iterator[FrameInpu
 
 
 def analyze_track(exercise: Exercise, raw: PoseTrack, clean: bool = True,
-                  cleaning: CleaningOptions = CleaningOptions()) -> SessionResult:
-    """Run the whole engine over a recorded track (zero-phase cleaning first)."""
+                  cleaning: CleaningOptions | None = None) -> SessionResult:
+    """Run the whole engine over a recorded track (zero-phase cleaning first).
+
+    Without explicit ``cleaning`` options, an exercise that declares ``smoothing_hz`` (fast
+    cyclic movements such as pedalling) gets that low-pass cutoff instead of the default.
+    """
+    if cleaning is None:
+        cleaning = CleaningOptions()
+        if exercise.smoothing_hz:
+            cleaning = replace(cleaning, cutoff_hz=exercise.smoothing_hz)
     track = clean_track(raw, cleaning) if clean else raw
     signals = compute_signals(exercise, track)
     engine = ExerciseEngine(exercise)

@@ -129,7 +129,8 @@ def analyze(
              "videos or a quoted glob (\"clips/*.mp4\") analyse each into --out/<name>/.")],
     exercise: Annotated[Optional[str], typer.Option("--exercise", "-e", help="Exercise id (see 'formcheck exercises').")] = None,
     exercise_file: Annotated[Optional[Path], typer.Option("--exercise-file", help="A custom exercise TOML file.")] = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: next to the video).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: next to the video; for a batch, "
+                                                                          "<folder>-formcheck or ./formcheck-batch).")] = None,
     model: Annotated[Model, typer.Option(help="Pose model: full (default), lite (faster), heavy.")] = Model.full,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing report.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print report.json to stdout instead of a table.")] = False,
@@ -140,7 +141,7 @@ def analyze(
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=256,
                                       help="Batch: videos analysed at once, in worker processes.")] = 1,
     ray: Annotated[Optional[str], typer.Option("--ray", help="Batch on a Ray cluster: auto, local or an address "
-                                                              "(pip install 'formcheck[ray]').")] = None,
+                                                              "(needs the ray extra: pip install formcheck\\[ray]).")] = None,
     # --- end issue 8 ---
 ) -> None:
     """Analyse a recorded exercise video: count reps, time holds, flag faults, write the report (HTML, JSON, CSV)."""

@@ -31,6 +31,9 @@ REST_DRIFT = 0.25  # of min_rom per second: how fast the rest level may creep up
 REST_DOWN_TAU_S = 0.2  # how fast the rest level follows the signal down
 LOST_RESET_S = 2.0  # tracking lost this long: forget the rep in progress and recalibrate
 IDLE_MEMORY_S = 3.0
+CYCLE_END_FRACTION = 0.8  # cyclic: at the end of a session, a cycle back below this of its rise counts
+PAUSE_FACTOR = 2.5  # cyclic: a gap between cycle peaks this many times the usual period is a pause
+SETTLE_HALF_WINDOW_S = 0.15  # holds: speed is a central difference over +/- this
 
 
 @dataclass
@@ -61,14 +64,18 @@ class Rep:
     hold_start_s: float | None
     faults: list[FaultEvent]
     tracked_fraction: float
+    cadence_per_min: float | None = None  # cyclic exercises: this cycle's rate (cycles per minute)
 
     def to_dict(self) -> dict:
-        return {"index": self.index, "side": self.side, "start_s": round(self.start_s, 3),
-                "peak_s": round(self.peak_s, 3), "end_s": round(self.end_s, 3),
-                "duration_s": round(self.end_s - self.start_s, 3), "rom_deg": round(self.rom, 2),
-                "peak_value": round(self.peak_value, 2), "hold_s": round(self.hold_s, 2),
-                "faults": [f.to_dict() for f in self.faults],
-                "tracking": round(self.tracked_fraction, 3)}
+        d = {"index": self.index, "side": self.side, "start_s": round(self.start_s, 3),
+             "peak_s": round(self.peak_s, 3), "end_s": round(self.end_s, 3),
+             "duration_s": round(self.end_s - self.start_s, 3), "rom_deg": round(self.rom, 2),
+             "peak_value": round(self.peak_value, 2), "hold_s": round(self.hold_s, 2),
+             "faults": [f.to_dict() for f in self.faults],
+             "tracking": round(self.tracked_fraction, 3)}
+        if self.cadence_per_min is not None:
+            d["cadence_per_min"] = round(self.cadence_per_min, 1)
+        return d
 
 
 @dataclass
@@ -168,6 +175,7 @@ class ExerciseEngine:
         self._hold: dict | None = None
         self._during = [f for f in exercise.faults if f.check == "during"]
         self._peak_faults = [f for f in exercise.faults if f.check == "peak"]
+        self._bout_starts: list[int] = []  # cyclic: index into reps where each bout of cycles starts
 
     # ---------------------------------------------------------------- per frame
     def update(self, frame: FrameInput) -> FrameVerdict:
@@ -224,15 +232,18 @@ class ExerciseEngine:
         v = self._rep_values(frame)
         if self._rest is None or self._rest.shape != v.shape:
             self._rest = v.copy()
+        # A side not seen until now (NaN rest) starts its rest level here; a side unseen in
+        # this frame keeps its rest level and cannot win the "which side rose" vote.
+        self._rest = np.where(np.isfinite(self._rest), self._rest, v)
         v = np.where(np.isfinite(v), v, self._rest)
-        rise_c = v - self._rest
+        rise_c = _finite_or_low(v - self._rest)
         ch = int(np.argmax(rise_c))
         rise = float(rise_c[ch])
         sample = (t, rise, ch, frame.values, frame.side_joint_xy)
         if self._rep is None:
             dt = 0.0 if self.last_t is None else max(t - self.last_t, 0.0)
             self._rest = _track_rest(self._rest, v, dt, rule.min_rom)
-            rise_c = v - self._rest
+            rise_c = _finite_or_low(v - self._rest)
             ch = int(np.argmax(rise_c))
             rise = float(rise_c[ch])
             sample = (t, rise, ch, frame.values, frame.side_joint_xy)
@@ -293,8 +304,33 @@ class ExerciseEngine:
         self._idle.clear()
         self._phase = "lifting"
 
-    def _working_channel(self, rep: dict) -> int:
-        return rep["peak_ch"]
+    def _working_channel(self, rep: dict, xy: np.ndarray | None = None) -> int:
+        """The channel (0 left, 1 right) of the working side, for faults measured per side.
+
+        A two-sided rep signal names it (the side that rose); a one-valued rep signal of a
+        sided exercise leaves it to the side joint's movement since the rest position, up to
+        ``xy`` (the current frame) or the peak.
+        """
+        v = rep["peak_values"].get(self.ex.rep.signal) if rep.get("peak_values") else None
+        two_sided = v is not None and v.shape[0] > 1
+        if not self.ex.sided and not two_sided:
+            return 0
+        # Follow the limb that moves: the side joint that travelled furthest from rest. A
+        # two-sided signal's own choice (the side that rose most) is the fallback, because
+        # a lifting trunk can raise the other leg's reading too.
+        side = self._moved_side(rep.get("ref_xy"), rep.get("peak_xy") if xy is None else xy)
+        if side:
+            return SIDES.index(side)
+        return rep["peak_ch"] if two_sided else 0
+
+    def _moved_side(self, ref_xy, now_xy) -> str | None:
+        if ref_xy is None or now_xy is None:
+            return None
+        moved = np.linalg.norm(np.asarray(now_xy) - np.asarray(ref_xy), axis=-1)
+        if not np.isfinite(moved).all():
+            return None
+        pick = np.argmin if self.ex.rep.side_by == "stays" else np.argmax
+        return SIDES[int(pick(moved))]
 
     def _fault_value(self, fault: Fault, values: dict, ref_values: dict | None, ch: int) -> float:
         v = values.get(fault.signal)
@@ -308,7 +344,7 @@ class ExerciseEngine:
         return _scalar(row, ref, fault.relative)
 
     def _watch_faults(self, rep: dict, frame: FrameInput) -> None:
-        ch = self._working_channel(rep)
+        ch = self._working_channel(rep, frame.side_joint_xy)
         for w in rep["watches"]:
             w.update(frame.t_s, self._fault_value(w.fault, frame.values, rep["ref_values"], ch))
 
@@ -317,14 +353,8 @@ class ExerciseEngine:
             return None
         sig = self.ex.signals[self.ex.rep.signal]
         if sig.sides == "working":
-            return SIDES[rep["peak_ch"]]
-        a, b = rep.get("ref_xy"), rep.get("peak_xy")
-        if a is None or b is None:
-            return None
-        moved = np.linalg.norm(np.asarray(b) - np.asarray(a), axis=-1)
-        if not np.isfinite(moved).all():
-            return None
-        return SIDES[int(np.argmax(moved))]
+            return SIDES[self._working_channel(rep)]
+        return self._moved_side(rep.get("ref_xy"), rep.get("peak_xy"))
 
     def _finalize(self, rep: dict) -> None:
         samples = rep["samples"]
@@ -353,10 +383,77 @@ class ExerciseEngine:
                 hold_s=hold_s, hold_start_s=hold_start, faults=sorted(faults, key=lambda e: e.at_s),
                 tracked_fraction=tracked)
         self.reps.append(r)
+        if self.ex.kind == "cyclic":
+            self._update_cadence()
         if hold_s >= (self.ex.hold.min_hold_s if self.ex.hold else 1.0) and hold_start is not None:
             self.holds.append(Hold(r.side, hold_start, hold_start + hold_s, [], r.index))
 
+    # ---------------------------------------------------------------- cycles (kind = cyclic)
+    def _update_cadence(self) -> None:
+        """Rate of the newest cycle from the time since the previous cycle's peak.
+
+        Peaks, not starts: the start of the first cycle after a pause can stretch back over
+        the getting ready. Cycles follow each other in bouts; a gap much longer than the usual
+        period (a pause) or a change of side starts a new bout. A bout's first cycle takes the
+        rate of the second once it comes; a lone cycle's rate is one over its own duration.
+        """
+        reps = self.reps
+        new = reps[-1]
+        if not self._bout_starts:
+            self._bout_starts.append(len(reps) - 1)
+        else:
+            prev = reps[-2]
+            first = self._bout_starts[-1]
+            gaps = [b.peak_s - a.peak_s for a, b in zip(reps[first:-2], reps[first + 1:-1])]
+            gap = new.peak_s - prev.peak_s
+            usual = float(np.median(gaps[-10:])) if gaps else None
+            paused = gap > PAUSE_FACTOR * (usual if usual else max(prev.end_s - prev.start_s, 0.2))
+            if paused or new.side != prev.side:
+                self._bout_starts.append(len(reps) - 1)
+            else:
+                new.cadence_per_min = 60.0 / max(gap, 1e-3)
+                if len(reps) - 2 == first:
+                    prev.cadence_per_min = new.cadence_per_min
+        if new.cadence_per_min is None:
+            new.cadence_per_min = 60.0 / max(new.end_s - new.start_s, 1e-3)
+
+    def cycle_summary(self) -> dict:
+        """Cycles, mean cadence (cycles per minute) and active time, for a cyclic exercise.
+
+        Cadence is the number of peak-to-peak periods over their total time within bouts of
+        continuous movement (exact for a steady rhythm); active time sums each bout from its
+        first cycle's start to its last cycle's end, so pauses are not counted.
+        """
+        reps = self.reps
+        bounds = self._bout_starts + [len(reps)]
+        periods, period_time, active = 0, 0.0, 0.0
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            bout = reps[a:b]
+            active += bout[-1].end_s - bout[0].start_s
+            if len(bout) > 1:
+                periods += len(bout) - 1
+                period_time += bout[-1].peak_s - bout[0].peak_s
+        if periods and period_time > 0:
+            cadence = 60.0 * periods / period_time
+        elif reps and active > 0:
+            cadence = 60.0 * len(reps) / active
+        else:
+            cadence = None
+        by_side = {"left": 0, "right": 0, "both": 0}
+        for r in reps:
+            by_side[r.side or "both"] += 1
+        return {"cycles": len(reps), "cadence_per_min": None if cadence is None else round(cadence, 1),
+                "active_s": round(active, 2), "bouts": len(self._bout_starts), "by_side": by_side}
+
     def _finish_open(self, t_end: float) -> None:
+        rep = self._rep
+        if (self.ex.kind == "cyclic" and rep is not None and self._returning is None
+                and rep["peak_rise"] >= self.ex.rep.min_rom and rep["samples"]
+                and rep["samples"][-1][1] <= CYCLE_END_FRACTION * rep["peak_rise"]
+                and rep["samples"][-1][0] - rep["entry_t"] >= 0.5 * self.ex.rep.min_duration_s):
+            # A continuous movement stops anywhere in its range (a leg swing ends hanging
+            # down, a pedal wherever it is): a cycle past its peak and on its way back counts.
+            self._returning = rep
         if self._returning is not None:
             self._finalize(self._returning)
             self._returning = None
@@ -364,40 +461,74 @@ class ExerciseEngine:
 
     # ---------------------------------------------------------------- holds (kind = hold)
     def _in_position(self, values: dict) -> bool:
+        """Every position condition holds: on the side held when the hold names one (side_signal),
+        else on either side of a two-sided signal."""
+        ch = self._hold_channel(values)
         for cond in self.ex.hold.position:
             v = values.get(cond.signal)
             if v is None:
                 return False
-            col = v[:, 0]
+            col = v[:, 0] if ch is None or v.shape[0] < 2 else v[ch:ch + 1, 0]
             if not any(np.isfinite(x) and cond.holds(float(x)) for x in col):
                 return False
         return True
+
+    def _hold_channel(self, values: dict) -> int | None:
+        """The side held (0 left, 1 right) this frame, from the hold's side_signal."""
+        rule = self.ex.hold
+        if rule.side_signal is None:
+            return None
+        v = values.get(rule.side_signal)
+        if v is None or v.shape[0] < 2 or not np.isfinite(v[:, 0]).any():
+            return None
+        col = np.where(np.isfinite(v[:, 0]), v[:, 0], -np.inf if rule.side_pick == "max" else np.inf)
+        return int(np.argmax(col) if rule.side_pick == "max" else np.argmin(col))
+
+    def _key_value(self, values: dict, ch: int | None) -> float:
+        v = values.get(self.ex.key_signal)
+        if v is None:
+            return float("nan")
+        return float(v[min(ch or 0, v.shape[0] - 1), 0])
 
     def _update_hold(self, frame: FrameInput) -> None:
         t = frame.t_s
         inside = self._in_position(frame.values)
         if self._hold is None:
             if inside:
-                self._hold = {"start": t, "last_in": t, "ref": frame.values,
+                self._hold = {"start": t, "last_in": t, "ref": frame.values, "samples": [], "sides": [0, 0],
                               "watches": [_FaultWatch(f) for f in self._during]}
                 self._phase = "holding"
             else:
                 self._phase = "rest"
-            return
+                return
         h = self._hold
         if inside:
             h["last_in"] = t
+            ch = self._hold_channel(frame.values)
+            if ch is not None:
+                h["sides"][ch] += 1
+            h["samples"].append((t, self._key_value(frame.values, ch)))
             for w in h["watches"]:
-                w.update(t, self._fault_value(w.fault, frame.values, h["ref"], 0))
+                w.update(t, self._fault_value(w.fault, frame.values, h["ref"], ch or 0))
         elif t - h["last_in"] > self.ex.hold.grace_s:
             self._close_hold()
         self._phase = "holding" if self._hold is not None else "rest"
 
     def _close_hold(self) -> None:
         h, self._hold = self._hold, None
-        if h["last_in"] - h["start"] >= self.ex.hold.min_hold_s:
+        start, end = _settled_span(h["samples"], self.ex.hold.settle_speed) or (h["start"], h["last_in"])
+        if end - start >= self.ex.hold.min_hold_s:
             faults = [w.fired for w in h["watches"] if w.fired is not None]
-            self.holds.append(Hold(None, h["start"], h["last_in"], faults))
+            side = None
+            if self.ex.sided and sum(h["sides"]):
+                side = SIDES[int(np.argmax(h["sides"]))]
+            self.holds.append(Hold(side, start, end, faults))
+
+    def holds_by_side(self) -> dict[str, int]:
+        out = {"left": 0, "right": 0, "both": 0}
+        for h in self.holds:
+            out[h.side or "both"] += 1
+        return out
 
     # ---------------------------------------------------------------- output
     def counts_by_side(self) -> dict[str, int]:
@@ -433,6 +564,11 @@ class ExerciseEngine:
             self._close_hold()
 
 
+def _finite_or_low(rise: np.ndarray) -> np.ndarray:
+    """NaN rises (a side never seen) become -inf so argmax never picks them."""
+    return np.where(np.isfinite(rise), rise, -np.inf)
+
+
 def _track_rest(rest: np.ndarray, value: np.ndarray, dt: float, min_rom: float) -> np.ndarray:
     """Follow the rest level: quickly down to a lower value, slowly up to a higher one.
 
@@ -442,6 +578,30 @@ def _track_rest(rest: np.ndarray, value: np.ndarray, dt: float, min_rom: float) 
     down = 1.0 - np.exp(-dt / REST_DOWN_TAU_S)
     step_up = REST_DRIFT * min_rom * dt
     return np.where(value < rest, rest + down * (value - rest), np.minimum(value, rest + step_up))
+
+
+def _settled_span(samples: list[tuple[float, float]], max_speed: float | None) -> tuple[float, float] | None:
+    """First and last moment of a hold where the key signal moved slower than ``max_speed``.
+
+    Trims the end of getting into the position and the start of leaving it from a hold
+    timed by its position conditions; movement inside the hold is kept (a stretch may
+    deepen slowly). None when there is nothing to trim by (no limit, too few samples).
+    """
+    if max_speed is None or len(samples) < 3:
+        return None
+    t = np.array([s[0] for s in samples])
+    v = np.array([s[1] for s in samples])
+    ok = np.isfinite(v)
+    if ok.sum() < 3:
+        return None
+    t, v = t[ok], v[ok]
+    lo = np.searchsorted(t, t - SETTLE_HALF_WINDOW_S)
+    hi = np.clip(np.searchsorted(t, t + SETTLE_HALF_WINDOW_S, side="right") - 1, 0, len(t) - 1)
+    speed = np.abs(v[hi] - v[lo]) / np.maximum(t[hi] - t[lo], 1e-6)
+    slow = np.nonzero(speed <= max_speed)[0]
+    if not len(slow):
+        return (float(t[0]), float(t[0]))
+    return float(t[slow[0]]), float(t[slow[-1]])
 
 
 def _plateau(t: np.ndarray, rise: np.ndarray, peak: float, min_rom: float) -> tuple[float, float | None]:

@@ -125,7 +125,7 @@ def score_clip(label: dict, report: dict) -> ClipScore:
         s.faults_labelled = True
         true_reps = label.get("reps", [])
         match = _match_reps(reps, true_reps)
-        truth = {(f["code"], f["rep"] - 1) for f in label["faults"]}
+        truth = {(f["code"], f["rep"] - 1) for f in label["faults"] if "rep" in f}
         found = set()
         for r in reps:
             for f in r["faults"]:
@@ -136,10 +136,28 @@ def score_clip(label: dict, report: dict) -> ClipScore:
                 else:
                     s.fp += 1
                     s.misses.append(f"{f['code']} reported on rep {r['index']} but not injected")
-        s.tp = len(found)
-        s.fn = len(truth - found)
+        # Hold exercises: faults belong to holds (1-based "hold" in the label), matched by overlap.
+        hold_truth = {(f["code"], f["hold"] - 1) for f in label["faults"] if "hold" in f}
+        hold_found = set()
+        true_holds = label.get("holds", [])
+        for i, h in enumerate(report["holds"], 1):
+            if not h.get("faults"):
+                continue
+            overlaps = [_overlap(h["start_s"], h["end_s"], t["start_s"], t["end_s"]) for t in true_holds]
+            j = int(max(range(len(overlaps)), key=overlaps.__getitem__)) if overlaps and max(overlaps) > 0 else None
+            for f in h["faults"]:
+                key = (f["code"], j)
+                if j is not None and key in hold_truth:
+                    hold_found.add(key)
+                else:
+                    s.fp += 1
+                    s.misses.append(f"{f['code']} reported on hold {i} but not injected")
+        s.tp = len(found) + len(hold_found)
+        s.fn = len(truth - found) + len(hold_truth - hold_found)
         for code, j in sorted(truth - found, key=lambda k: (k[1], k[0])):
             s.misses.append(f"{code} injected on rep {j + 1} but not found")
+        for code, j in sorted(hold_truth - hold_found, key=lambda k: (k[1], k[0])):
+            s.misses.append(f"{code} injected on hold {j + 1} but not found")
     return s
 
 

@@ -19,9 +19,9 @@ from .landmarks import LANDMARK_NAMES
 
 MEASURES = {  # measure -> number of points it takes
     "angle": 3, "floor_angle": 3, "ceiling_angle": 3, "elevation": 2, "between": 4, "ratio": 4, "depth_tilt": 2, "body_roll": 4,
-    "position": 3, "angle_3d": 3,
+    "position": 3, "angle_3d": 3, "swing": 2, "height": 4, "tilt": 4,
 }
-SIDES = ("none", "visible", "working")
+SIDES = ("none", "visible", "working", "near")
 KINDS = ("reps", "hold", "cyclic")
 VIEWS = ("front", "side", "oblique", "above")
 CHECKS = ("peak", "during")
@@ -48,6 +48,7 @@ class RepRule:
     min_rom: float = 15.0  # smallest movement that counts, in the signal's units
     min_duration_s: float = 0.4
     side_joint: str = "knee"  # for bilateral signals: the joint whose movement names the side
+    side_by: str = "moves"  # the side is the side_joint that moves most ("stays": that stays put)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,11 @@ class HoldRule:
     position: tuple[Condition, ...]
     min_hold_s: float = 1.0
     grace_s: float = 1.0
+    # A hold is timed from when the key signal slows below this (units per second) to when it
+    # speeds up again, so getting into and out of the position is not counted; None: no trim.
+    settle_speed: float | None = None
+    side_signal: str | None = None  # a sides = "working" signal whose channel names the side held
+    side_pick: str = "max"  # the side is the channel where side_signal is highest ("min": lowest)
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,7 @@ class Dosage:
     hold_s: tuple[float, float] | None = None
     holds: tuple[int, int] | None = None
     each_side: bool = False
+    duration_min: tuple[float, float] | None = None  # cyclic exercises: minutes of continuous work
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,9 @@ class Exercise:
     seeds: tuple[str, ...] = ()
     camera: str = ""
     source: str = "built-in"
+    confidence: str = "high"  # how far the count or hold time itself can be trusted
+    note: str = ""  # why, when the confidence is not high
+    smoothing_hz: float | None = None  # offline low-pass cutoff for fast movements (default: cleaning's)
 
     def summary(self) -> dict:
         """The catalogue entry printed by ``formcheck exercises --json``."""
@@ -121,10 +131,12 @@ class Exercise:
                 "sided": self.sided, "setup": self.setup, "camera": self.camera,
                 "dosage": {"text": d.text, "reps": list(d.reps) if d.reps else None,
                            "hold_s": list(d.hold_s) if d.hold_s else None,
-                           "holds": list(d.holds) if d.holds else None, "each_side": d.each_side},
-                "faults": [{"code": f.code, "cue": f.cue, "message": f.message, "confidence": f.confidence}
-                           for f in self.faults],
-                "not_checked": list(self.unchecked), "seeds": list(self.seeds)}
+                           "holds": list(d.holds) if d.holds else None, "each_side": d.each_side,
+                           "duration_min": list(d.duration_min) if d.duration_min else None},
+                "faults": [{"code": f.code, "cue": f.cue, "message": f.message, "check": f.check,
+                            "confidence": f.confidence, "note": f.note} for f in self.faults],
+                "not_checked": list(self.unchecked), "seeds": list(self.seeds),
+                "confidence": self.confidence, "note": self.note}
 
 
 # --------------------------------------------------------------------------------------
@@ -173,6 +185,13 @@ class _Reader:
                 or value[0] > value[1] or value[0] < 0 or value[1] > 1e5):
             self._fail(key, "must be a number or [low, high] with 0 <= low <= high")
         return (kind(value[0]), kind(value[1]))
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        """An optional list of short texts."""
+        value = self.get(key, list, [])
+        if not all(isinstance(v, str) and len(v) <= 2000 for v in value):
+            self._fail(key, "must be a list of texts (each up to 2000 characters)")
+        return tuple(value)
 
     def table(self, key: str, default=...) -> "_Reader | None":
         value = self.get(key, dict, default)
@@ -245,20 +264,33 @@ def parse_exercise(data: dict, origin: str) -> Exercise:
                       direction=rep_r.get("direction", str, "up", choices=("up", "down")),
                       min_rom=rep_r.get("min_rom", float, 15.0),
                       min_duration_s=rep_r.get("min_duration_s", float, 0.4),
-                      side_joint=rep_r.get("side_joint", str, "knee", choices=tuple(SIDE_PARTS)))
+                      side_joint=rep_r.get("side_joint", str, "knee", choices=tuple(SIDE_PARTS)),
+                      side_by=rep_r.get("side_by", str, "moves", choices=("moves", "stays")))
         if rep.min_rom <= 0:
             rep_r._fail("min_rom", "must be positive")
         rep_r.done()
     hold_r = r.table("hold", None)
     if hold_r is not None:
         conds = []
-        for i, c in enumerate(hold_r.get("position", list)):
+        position = hold_r.get("position", list)
+        if not position:
+            hold_r._fail("position", "list at least one condition, e.g. {signal = \"...\", above = 60}")
+        for i, c in enumerate(position):
             cr = _Reader(c, f"hold.position[{i}]", origin)
             cond = Condition(cr.get("signal", str, choices=tuple(signals)), cr.get("above", float, None),
                              cr.get("below", float, None))
+            if cond.above is None and cond.below is None:
+                cr._fail("above", "a position condition needs 'above' or 'below'")
             cr.done()
             conds.append(cond)
-        hold = HoldRule(tuple(conds), hold_r.get("min_hold_s", float, 1.0), hold_r.get("grace_s", float, 1.0))
+        settle = hold_r.get("settle_speed", float, None)
+        if settle is not None and settle <= 0:
+            hold_r._fail("settle_speed", "must be positive (signal units per second)")
+        side_signal = hold_r.get("side_signal", str, None, choices=tuple(signals))
+        if side_signal is not None and signals[side_signal].sides != "working":
+            hold_r._fail("side_signal", f"{side_signal!r} must have sides = \"working\" (one value per side)")
+        hold = HoldRule(tuple(conds), hold_r.get("min_hold_s", float, 1.0), hold_r.get("grace_s", float, 1.0),
+                        settle, side_signal, hold_r.get("side_pick", str, "max", choices=("max", "min")))
         hold_r.done()
     if kind in ("reps", "cyclic") and rep is None:
         r._fail("rep", f"a {kind} exercise needs a [rep] table")
@@ -266,16 +298,26 @@ def parse_exercise(data: dict, origin: str) -> Exercise:
         r._fail("hold", "a hold exercise needs a [hold] table")
     faults_raw = r.get("faults", list, [])
     faults = tuple(_fault(_Reader(f, f"faults[{i}]", origin), signals) for i, f in enumerate(faults_raw))
+    if rep is None:
+        for i, f in enumerate(faults):
+            if f.check == "peak":
+                _Reader(faults_raw[i], f"faults[{i}]", origin)._fail(
+                    "check", "'peak' needs a [rep] rule; a hold exercise checks faults 'during' the hold")
     d = r.table("dosage")
     dosage = Dosage(text=d.get("text", str), reps=d.pair("reps", int), hold_s=d.pair("hold_s", float),
-                    holds=d.pair("holds", int), each_side=d.get("each_side", bool, False))
+                    holds=d.pair("holds", int), each_side=d.get("each_side", bool, False),
+                    duration_min=d.pair("duration_min", float))
     d.done()
     key_signal = r.get("key_signal", str, rep.signal if rep else next(iter(signals)), choices=tuple(signals))
     ex = Exercise(id=ex_id, name=r.get("name", str), kind=kind, view=r.get("view", str, choices=VIEWS),
                   sided=r.get("sided", bool, False), setup=r.get("setup", str), dosage=dosage,
                   signals=signals, key_signal=key_signal, rep=rep, hold=hold, faults=faults,
-                  unchecked=tuple(r.get("not_checked", list, [])), seeds=tuple(r.get("seeds", list, [])),
-                  camera=r.get("camera", str, ""), source=origin)
+                  unchecked=r.strings("not_checked"), seeds=r.strings("seeds"),
+                  camera=r.get("camera", str, ""), source=origin,
+                  confidence=r.get("confidence", str, "high", choices=("high", "medium", "low")),
+                  note=r.get("note", str, ""), smoothing_hz=r.get("smoothing_hz", float, None))
+    if ex.smoothing_hz is not None and not 0.5 <= ex.smoothing_hz <= 15:
+        r._fail("smoothing_hz", "must be between 0.5 and 15 (Hz)")
     r.done()
     return ex
 

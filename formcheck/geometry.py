@@ -57,6 +57,36 @@ def segment_elevation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _deg(np.arctan2(dy, dx))
 
 
+def line_tilt(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Mean image tilt of the lines a->b and c->d (e.g. shoulders and hips), degrees.
+
+    A whole trunk rolling tilts both lines; averaging them halves the jitter a single short
+    line suffers when seen at an angle.
+    """
+    return 0.5 * (segment_elevation(a, b) + segment_elevation(c, d))
+
+
+def height_above(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """How far b sits above a in the image, in units of the length |c-d| (negative: below).
+
+    Steadier than an angle when the segment a-b is short in the picture (a thigh pointing
+    at the camera): jitter is divided by a long body length instead of a short one.
+    """
+    return (a[..., 1] - b[..., 1]) / np.linalg.norm(c - d, axis=-1)
+
+
+def segment_swing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Signed angle of a->b from straight down in the image, degrees in (-180, 180].
+
+    Positive when b lies to the right of straight below a. For pendulum movements that pass
+    through the vertical (a leg swinging forward and back, a trunk swaying), where an
+    unsigned angle or ``segment_elevation`` would fold at the vertical and see two swings
+    per cycle. The sign depends on which way the person faces the camera, so use it for
+    counting cycles and for changes from a reference, not for absolute forward/backward.
+    """
+    return _deg(np.arctan2(b[..., 0] - a[..., 0], b[..., 1] - a[..., 1]))
+
+
 def segment_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
     """Unsigned angle between segments a->b and c->d, degrees in [0, 180]."""
     return joint_angle(b - a, np.zeros_like(a), d - c)

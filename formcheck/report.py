@@ -171,6 +171,9 @@ def build_report(result: SessionResult, source: str, model: str | None = None) -
             "went_well": well,
             "to_fix": to_fix,
             "not_checked": list(ex.unchecked),
+            # issue 6: cyclic exercises (cycles, cadence_per_min, active_s, bouts, by_side) and holds per side
+            "cycles": eng.cycle_summary() if ex.kind == "cyclic" else None,
+            "holds_by_side": eng.holds_by_side(),
         },
         "tracking": result.tracking.to_dict(),
         "series": key_series(result),  # issue 5: key angle over time for the report's plot

@@ -7,6 +7,7 @@ positions). The engine picks the side; this module only measures.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,9 @@ _MEASURE_FUNCS = {
     "position": geometry.position_in,
     "body_roll": geometry.body_roll,
     "angle_3d": geometry.joint_angle,
+    "swing": geometry.segment_swing,
+    "height": geometry.height_above,
+    "tilt": geometry.line_tilt,
 }
 _WORLD_MEASURES = {"depth_tilt", "body_roll", "angle_3d"}
 
@@ -86,6 +90,8 @@ def compute_signal(sig: Signal, track: PoseTrack) -> tuple[np.ndarray, np.ndarra
     seen = np.stack([p[1] for p in per_side], axis=1)
     if sig.sides == "working":
         return values, seen
+    if sig.sides == "near":
+        return _nearer_side(values, seen)
     # "visible": both sides measure the same thing; trust the better-seen side more.
     w = np.clip(seen, 1e-3, 1.0) ** 2
     w = np.where(np.isnan(values[..., 0]), 0.0, w)
@@ -94,6 +100,23 @@ def compute_signal(sig: Signal, track: PoseTrack) -> tuple[np.ndarray, np.ndarra
         mean = np.nansum(values * w[..., None], axis=1) / total[:, None]
     mean[total <= 0] = np.nan
     return mean[:, None], seen.max(axis=1)[:, None]
+
+
+def _nearer_side(values: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The side nearer the camera (better seen) over the whole track given, as one value.
+
+    For bilateral movements whose two sides move out of phase (pedalling, an elliptical
+    stride): a mean of the sides would cancel the movement, and switching sides frame by
+    frame would jump between the legs. Offline the choice is made once per track (the side
+    with the higher median visibility); the live loop passes one frame at a time, so there
+    it is made per frame. Ties go to the left.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a side never seen
+        score = np.nanmedian(np.where(np.isnan(values[..., 0]), np.nan, seen), axis=0)
+    score = np.where(np.isfinite(score), score, -1.0)
+    ch = 1 if score[1] > score[0] else 0
+    return values[:, ch:ch + 1], seen[:, ch:ch + 1]
 
 
 def compute_signals(exercise: Exercise, track: PoseTrack) -> SignalSet:

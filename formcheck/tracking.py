@@ -111,6 +111,12 @@ def assess_tracking(exercise: Exercise, track: PoseTrack, engine: ExerciseEngine
     if engine is not None and exercise.kind == "reps" and not engine.reps and n_pose > 0:
         w.append(f"No repetitions were found: the movement does not look like a {exercise.name.lower()} "
                  "from this camera view. Check the exercise chosen and the camera position.")
+    if engine is not None and exercise.kind == "cyclic" and not engine.reps and n_pose > 0:
+        w.append(f"No cycles were found: the movement does not look like {exercise.name.lower()} "
+                 "from this camera view. Check the exercise chosen and the camera position.")
+    if engine is not None and exercise.kind == "hold" and not engine.holds and n_pose > 0:
+        w.append(f"No hold was found: the position does not look like a {exercise.name.lower()} "
+                 "from this camera view. Check the exercise chosen and the camera position.")
     return report
 
 

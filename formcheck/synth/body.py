@@ -64,7 +64,9 @@ class LegPose:
     """Joint angles of one leg (degrees) relative to the pelvis frame.
 
     ``clam_deg`` rotates the whole leg about the hip-to-ankle line, lifting the knee
-    outward while the foot stays put: the clamshell movement.
+    outward while the foot stays put: the clamshell movement. ``hip_rotation`` turns the
+    shank and foot about the thigh line, the knee staying put; positive is internal rotation
+    (with the knee bent, the foot moves outward, away from the other leg: the reverse clamshell).
     """
 
     hip_flexion: float = 0.0
@@ -72,6 +74,7 @@ class LegPose:
     knee_flexion: float = 0.0
     ankle_dorsiflexion: float = 0.0
     clam_deg: float = 0.0
+    hip_rotation: float = 0.0
 
 
 @dataclass
@@ -112,6 +115,9 @@ def _leg_points(p: Proportions, hip: np.ndarray, frame: np.ndarray, leg: LegPose
     foot_fwd, foot_up = r_foot @ fwd, r_foot @ up
     heel = ankle - p.heel_drop * foot_up - 0.05 * foot_fwd
     toe = ankle - p.heel_drop * foot_up + p.foot * foot_fwd
+    if leg.hip_rotation:
+        turn = rot(thigh_dir, sign * leg.hip_rotation)
+        ankle, heel, toe = (knee + turn @ (point - knee) for point in (ankle, heel, toe))
     if leg.clam_deg:
         axis = ankle - hip
         opened = hip + rot(axis, leg.clam_deg) @ (knee - hip)
