@@ -45,8 +45,7 @@ SUMMARY_JSON = "batch_summary.json"
 SUMMARY_CSV = "batch_summary.csv"
 SUMMARY_COLUMNS: tuple[str, ...] = ("video", "status", "reps", "holds", "faults", "warnings", "seconds",
                                     "out_dir", "error")
-#: Attempts per video when a worker process dies under it (the pool breaks for every video
-#: running at that moment, so one innocent retry is allowed).
+#: Attempts per video on Ray when its worker dies (Ray's max_retries = MAX_ATTEMPTS - 1).
 MAX_ATTEMPTS = 2
 _GLOB_CHARS = "*?["
 
@@ -220,49 +219,52 @@ def _worker_init() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def _run_pool(jobs: list[BatchJob], workers: int, on_row: Callable[[BatchRow], None],
-              worker: Callable[[BatchJob], BatchRow]) -> dict[int, BatchRow]:
-    """The jobs in a process pool; a worker that dies costs its videos one more try."""
-    rows: dict[int, BatchRow] = {}
-    attempts = [0] * len(jobs)
-    todo = list(range(len(jobs)))
+def _pool_round(todo: list[int], jobs: list[BatchJob], workers: int, rows: dict[int, BatchRow],
+                on_row: Callable[[BatchRow], None], worker: Callable[[BatchJob], BatchRow]) -> list[int]:
+    """Run ``todo`` in one process pool; returns the jobs that were lost when a worker died."""
+    broken: list[int] = []
     # spawn, not fork: the parent may already run threads (cv2, a prefetch reader, mediapipe),
     # and forking a threaded process can deadlock the child.
     context = multiprocessing.get_context("spawn")
-    while todo:
-        broken: list[int] = []
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context,
-                                 initializer=_worker_init) as pool:
-            futures: dict[Future, int] = {}
-            for i in todo:
-                attempts[i] += 1
-                futures[pool.submit(worker, jobs[i])] = i
-            pending = set(futures)
-            try:
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        i = futures[fut]
-                        try:
-                            row = fut.result()
-                        except BrokenProcessPool:
-                            broken.append(i)
-                            continue
-                        except Exception as exc:  # noqa: BLE001 - e.g. a result that would not pickle
-                            row = _crashed(jobs[i], f"internal error: {type(exc).__name__}: {exc}")
-                        rows[i] = row
-                        on_row(row)
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-        todo = []
-        for i in sorted(broken):
-            if attempts[i] >= MAX_ATTEMPTS:
-                rows[i] = _crashed(jobs[i], "the worker process died while analysing this video "
-                                            "(a crash, or out of memory)")
-                on_row(rows[i])
-            else:
-                todo.append(i)
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context,
+                             initializer=_worker_init) as pool:
+        futures: dict[Future, int] = {pool.submit(worker, jobs[i]): i for i in todo}
+        pending = set(futures)
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    i = futures[fut]
+                    try:
+                        row = fut.result()
+                    except BrokenProcessPool:
+                        broken.append(i)
+                        continue
+                    except Exception as exc:  # noqa: BLE001 - e.g. a result that would not pickle
+                        row = _crashed(jobs[i], f"internal error: {type(exc).__name__}: {exc}")
+                    rows[i] = row
+                    on_row(row)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return sorted(broken)
+
+
+def _run_pool(jobs: list[BatchJob], workers: int, on_row: Callable[[BatchRow], None],
+              worker: Callable[[BatchJob], BatchRow]) -> dict[int, BatchRow]:
+    """The jobs in a process pool of ``workers``.
+
+    A worker process that dies (a crash in native code, the out-of-memory killer) breaks the
+    pool for every video in flight, so those are tried again, each alone in a fresh process:
+    a video that kills its worker even then is the culprit and is recorded as failed.
+    """
+    rows: dict[int, BatchRow] = {}
+    lost = _pool_round(list(range(len(jobs))), jobs, workers, rows, on_row, worker)
+    for i in lost:
+        if _pool_round([i], jobs, 1, rows, on_row, worker):
+            rows[i] = _crashed(jobs[i], "the worker process died while analysing this video "
+                                        "(a crash, or out of memory)")
+            on_row(rows[i])
     return rows
 
 

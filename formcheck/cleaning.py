@@ -30,6 +30,8 @@ class CleaningOptions:
 
 
 _BODY_BONES = [(INDEX[a], INDEX[b]) for a, b in SKELETON if "eye" not in a + b and "nose" not in a + b]
+_SHOULDERS = [INDEX["left_shoulder"], INDEX["right_shoulder"]]
+_HIPS = [INDEX["left_hip"], INDEX["right_hip"]]
 
 
 def _gate(track: PoseTrack, opts: CleaningOptions) -> np.ndarray:
@@ -41,14 +43,24 @@ def _gate(track: PoseTrack, opts: CleaningOptions) -> np.ndarray:
 
 
 def _reject_stretched_bones(xyz: np.ndarray, size: tuple[int, int], opts: CleaningOptions) -> None:
-    """A joint that makes a bone much longer than usual has jumped: mark it missing."""
+    """A joint that makes a bone much longer than usual has jumped: mark it missing.
+
+    "Usual" is never taken below a quarter of the trunk length: a bone that is short on
+    screen (the hip-to-hip line of a body seen from the side, a few pixels) changes by more
+    than its own length with ordinary movement, which is not a jump (issue 6: a side-view
+    kick lost the hip for 0.6 s this way).
+    """
     px = xyz[..., :2] * np.array(size, float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # shoulders or hips never seen
+        trunk = np.linalg.norm(px[:, _SHOULDERS].mean(axis=1) - px[:, _HIPS].mean(axis=1), axis=-1)
+        floor = 0.25 * np.nanmedian(trunk) if np.isfinite(trunk).any() else 0.0
     for a, b in _BODY_BONES:
         length = np.linalg.norm(px[:, a] - px[:, b], axis=-1)
         median = np.nanmedian(length) if np.isfinite(length).any() else np.nan
         if not np.isfinite(median) or median <= 0:
             continue
-        bad = np.nonzero(length > opts.max_bone_stretch * median)[0]
+        bad = np.nonzero(length > opts.max_bone_stretch * max(median, floor))[0]
         for k in bad:
             # Blame whichever end moved more since the previous frame.
             prev = max(k - 1, 0)

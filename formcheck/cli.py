@@ -98,13 +98,17 @@ def exercises(as_json: Annotated[bool, typer.Option("--json", help="Print the ca
     out.print(table)
 
 
+def _deg(value) -> str:
+    return "-" if value is None else f"{value:.0f}°"
+
+
 def _print_report(report: dict) -> None:
     table = Table(title=f"{report['exercise_name']}: {report['summary']['rep_count']} reps")
     for col in ("rep", "side", "start", "duration", "ROM", "peak", "hold", "faults"):
         table.add_column(col, overflow="fold")
     for r in report["reps"]:
         table.add_row(str(r["index"]), r["side"] or "-", f"{r['start_s']:.1f} s", f"{r['duration_s']:.1f} s",
-                      f"{r['rom_deg']:.0f}°", f"{r['peak_value']:.0f}°", f"{r['hold_s']:.1f} s",
+                      _deg(r["rom_deg"]), _deg(r["peak_value"]), f"{r['hold_s']:.1f} s",
                       "; ".join(f["cue"] for f in r["faults"]) or "good form")
     out.print(table)
     s = report["summary"]

@@ -176,6 +176,7 @@ class ExerciseEngine:
         self._during = [f for f in exercise.faults if f.check == "during"]
         self._peak_faults = [f for f in exercise.faults if f.check == "peak"]
         self._bout_starts: list[int] = []  # cyclic: index into reps where each bout of cycles starts
+        self._last_v: np.ndarray | None = None  # the rep signal's last values (NaN filled)
 
     # ---------------------------------------------------------------- per frame
     def update(self, frame: FrameInput) -> FrameVerdict:
@@ -232,10 +233,14 @@ class ExerciseEngine:
         v = self._rep_values(frame)
         if self._rest is None or self._rest.shape != v.shape:
             self._rest = v.copy()
-        # A side not seen until now (NaN rest) starts its rest level here; a side unseen in
-        # this frame keeps its rest level and cannot win the "which side rose" vote.
+        # A side not seen until now (NaN rest) starts its rest level here. A side unseen in
+        # this frame keeps its last value during a rep (a joint lost at the top of a kick
+        # must not end the rep and start a second one), and its rest level otherwise.
         self._rest = np.where(np.isfinite(self._rest), self._rest, v)
+        if self._rep is not None and self._last_v is not None and self._last_v.shape == v.shape:
+            v = np.where(np.isfinite(v), v, self._last_v)
         v = np.where(np.isfinite(v), v, self._rest)
+        self._last_v = v.copy()
         rise_c = _finite_or_low(v - self._rest)
         ch = int(np.argmax(rise_c))
         rise = float(rise_c[ch])

@@ -128,7 +128,22 @@ def key_series(result: SessionResult, max_points: int = MAX_SERIES_POINTS) -> di
 # --- end issue 5 ---
 
 
+def json_safe(value):
+    """NaN and infinities (from a frame nobody was seen in) become null: JSON cannot carry them."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    return value
+
+
 def build_report(result: SessionResult, source: str, model: str | None = None) -> dict:
+    return json_safe(_build_report(result, source, model))
+
+
+def _build_report(result: SessionResult, source: str, model: str | None = None) -> dict:
     ex = result.exercise
     eng = result.engine
     t = result.track.t_s

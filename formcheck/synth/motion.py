@@ -504,7 +504,8 @@ def _donkey_kick_posture(u: float, f: Faults, p: Proportions, rng_sway: float, s
 def _fire_hydrant_posture(u: float, f: Faults, p: Proportions, rng_sway: float, side: str) -> Posture:
     """All fours seen from behind and to the side (head toward -z): the bent knee lifts out to the side."""
     frame = body_frame(-_Z, -_UP)
-    work = LegPose(hip_flexion=85.0, hip_abduction=55.0 * u, knee_flexion=90.0, ankle_dorsiflexion=-40.0)
+    work = LegPose(hip_flexion=85.0, hip_abduction=55.0 * u, knee_flexion=90.0 - 60.0 * f.get("knee_straightening", 0.0),
+                   ankle_dorsiflexion=-40.0)
     return _all_fours(frame, side, work, roll_deg=_sign(side) * 14.0 * f.get("trunk_rotation", 0.0))
 
 
@@ -776,18 +777,19 @@ MOTIONS.update({
     # all fours
     "donkey_kick": ExerciseMotion(_donkey_kick_posture, True, ("knee_straightening", "back_arching"), "side",
                                   camera_height=0.55),
-    "fire_hydrant": ExerciseMotion(_fire_hydrant_posture, True, ("trunk_rotation",), "oblique", camera_height=0.9),
+    "fire_hydrant": ExerciseMotion(_fire_hydrant_posture, True, ("knee_straightening", "trunk_rotation"), "oblique",
+                                   camera_height=0.9),
     # kneeling
     "hip_flexor_stretch_kneeling": ExerciseMotion(_hip_flexor_kneeling_posture, True, ("torso_not_upright",), "side",
                                                   camera_height=0.6, kind="hold"),
     "pigeon_pose": ExerciseMotion(_pigeon_posture, True, (), "side", camera_height=0.5, kind="hold"),
     # standing
     "standing_hip_extension": ExerciseMotion(_standing_hip_extension_posture, True, ("arching_back", "knee_bent"),
-                                             "side", camera_height=0.9),
+                                             "side", camera_height=0.9, mirror_for_right=True),
     "standing_hip_abduction": ExerciseMotion(_standing_hip_abduction_posture, True, ("trunk_lean", "leg_forward"),
                                              "front", camera_height=0.9),
     "quadriceps_stretch": ExerciseMotion(_quadriceps_stretch_posture, True, ("knees_apart", "trunk_lean"), "side",
-                                         camera_height=0.9, kind="hold"),
+                                         camera_height=0.9, kind="hold", mirror_for_right=True),
     "yoga_squat": ExerciseMotion(_yoga_squat_posture, False, ("heels_lifting",), "side", camera_height=0.7,
                                  kind="hold"),
     "hip_flexor_stretch_standing": ExerciseMotion(_hip_flexor_standing_posture, True, ("chest_not_upright",), "side",

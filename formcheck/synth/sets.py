@@ -129,7 +129,10 @@ def library_set() -> list[ClipSpec]:
         side = "left" if i % 2 == 0 else "right"
         specs.append(ClipSpec(f"{exercise}_clean_{side}", library_script(exercise, side, seed=200 + i),
                               notes=f"clean {motion.kind}, recommended view"))
+        checked = {f.code for f in get_exercise(exercise).faults}
         for j, code in enumerate(motion.fault_codes):
+            if code not in checked:  # declared not_checked: a clip of it would test nothing
+                continue
             fside = "right" if (i + j) % 2 == 0 else "left"
             faults = library_faults(exercise, code)
             where = ", ".join(map(str, faults[0].reps))
