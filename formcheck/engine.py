@@ -549,7 +549,7 @@ class ExerciseEngine:
         active: list[FaultEvent] = []
         for open_item in (self._rep, self._hold):
             if open_item is not None:
-                active += [_event(w.fault, w.since, 0.0) for w in open_item["watches"] if w.active]
+                active += [_event(w.fault, w.since, None) for w in open_item["watches"] if w.active]
         counts = self.counts_by_side()
         hold_now = 0.0
         if self._hold is not None:

@@ -102,6 +102,15 @@ def _match_reps(pred: list[dict], true: list[dict]) -> dict[int, int]:
     return matched
 
 
+def _tally(score: "ClipScore", code: str, j: int | None, truth: set, found: set, where: str) -> None:
+    """One reported fault: a hit when the matched true rep/hold had it injected, else a false alarm."""
+    if j is not None and (code, j) in truth:
+        found.add((code, j))
+    else:
+        score.fp += 1
+        score.misses.append(f"{code} reported on {where} but not injected")
+
+
 def score_clip(label: dict, report: dict) -> ClipScore:
     reps = report["reps"]
     s = ClipScore(label["path"], label["exercise"], int(label["complete_reps"]),
@@ -129,13 +138,7 @@ def score_clip(label: dict, report: dict) -> ClipScore:
         found = set()
         for r in reps:
             for f in r["faults"]:
-                j = match.get(r["index"])
-                key = (f["code"], j)
-                if j is not None and key in truth:
-                    found.add(key)
-                else:
-                    s.fp += 1
-                    s.misses.append(f"{f['code']} reported on rep {r['index']} but not injected")
+                _tally(s, f["code"], match.get(r["index"]), truth, found, f"rep {r['index']}")
         # Hold exercises: faults belong to holds (1-based "hold" in the label), matched by overlap.
         hold_truth = {(f["code"], f["hold"] - 1) for f in label["faults"] if "hold" in f}
         hold_found = set()
@@ -146,12 +149,7 @@ def score_clip(label: dict, report: dict) -> ClipScore:
             overlaps = [_overlap(h["start_s"], h["end_s"], t["start_s"], t["end_s"]) for t in true_holds]
             j = int(max(range(len(overlaps)), key=overlaps.__getitem__)) if overlaps and max(overlaps) > 0 else None
             for f in h["faults"]:
-                key = (f["code"], j)
-                if j is not None and key in hold_truth:
-                    hold_found.add(key)
-                else:
-                    s.fp += 1
-                    s.misses.append(f"{f['code']} reported on hold {i} but not injected")
+                _tally(s, f["code"], j, hold_truth, hold_found, f"hold {i}")
         s.tp = len(found) + len(hold_found)
         s.fn = len(truth - found) + len(hold_truth - hold_found)
         for code, j in sorted(truth - found, key=lambda k: (k[1], k[0])):
