@@ -147,6 +147,13 @@ def analyze(
     ray: Annotated[Optional[str], typer.Option("--ray", help="Batch on a Ray cluster: auto, local or an address "
                                                               "(needs the ray extra: pip install formcheck\\[ray]).")] = None,
     # --- end issue 8 ---
+    # --- issue 9: history options ---
+    db: Annotated[Optional[Path], typer.Option("--db", help="History database (default: $FORMCHECK_DB or "
+                                                            "~/.local/share/formcheck/history.sqlite3).")] = None,
+    no_history: Annotated[bool, typer.Option("--no-history", help="Do not record this session in the history.")] = False,
+    performed_on: Annotated[Optional[str], typer.Option("--date", help="When the exercise was done, for the history: "
+                                                                       "YYYY-MM-DD (default: the video file's time).")] = None,
+    # --- end issue 9 ---
 ) -> None:
     """Analyse a recorded exercise video: count reps, time holds, flag faults, write the report (HTML, JSON, CSV)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -155,12 +162,14 @@ def analyze(
     from .pose import model_path
 
     ex = _load_exercise(exercise, exercise_file)
+    history = _HistoryWriter(db, no_history, performed_on)  # issue 9: before any work, so a bad --date fails fast
     # --- issue 8: batch ---
     from .batch import is_batch_input
 
     if ray is not None or is_batch_input(videos):
         model_path(model.value)  # fail now if the model is missing, before any work
-        _analyze_batch(videos, ex, out_dir, model.value, force, as_json, no_video, stride, jobs, ray)
+        _analyze_batch(videos, ex, out_dir, model.value, force, as_json, no_video, stride, jobs, ray,
+                       on_done=history.record_row)  # issue 9
         return
     video = videos[0]
     # --- end issue 8 ---
@@ -183,6 +192,7 @@ def analyze(
 
         analysis = analyze_video(video, ex, target, model.value, on_frame, video_out=not no_video,
                                  video_progress=on_video_frame, stride=stride)  # issue 8: stride
+    history.record(analysis.report, target, video)  # issue 9: after the report is written; never fails the run
     if as_json:
         print(json.dumps(analysis.report, indent=1))
         return
@@ -193,7 +203,7 @@ def analyze(
 
 # --- issue 8: batch analysis ---
 def _analyze_batch(videos: list[Path], ex, out_dir: Optional[Path], model: str, force: bool, as_json: bool,
-                   no_video: bool, stride: int, jobs: int, ray: Optional[str]) -> None:
+                   no_video: bool, stride: int, jobs: int, ray: Optional[str], on_done=None) -> None:
     """Many videos: one report folder each under --out, a summary table, batch_summary.json/.csv."""
     from .batch import default_batch_out, find_videos, run_batch, summary_lines
 
@@ -205,6 +215,8 @@ def _analyze_batch(videos: list[Path], ex, out_dir: Optional[Path], model: str, 
     finished = [0]
 
     def on_row(row) -> None:
+        if on_done is not None:  # issue 9: each finished video into the history, from this process
+            on_done(row)
         finished[0] += 1
         if not as_json:
             mark = "ok" if row.status == "ok" else "FAILED"
@@ -380,6 +392,11 @@ def live(
     speech: Annotated[bool, typer.Option("--speech", help="Speak the cues (needs espeak-ng or pyttsx3).")] = False,
     no_sound: Annotated[bool, typer.Option("--no-sound", help="No beeps.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing report.")] = False,
+    # --- issue 9: history options ---
+    db: Annotated[Optional[Path], typer.Option("--db", help="History database (default: $FORMCHECK_DB or "
+                                                            "~/.local/share/formcheck/history.sqlite3).")] = None,
+    no_history: Annotated[bool, typer.Option("--no-history", help="Do not record this session in the history.")] = False,
+    # --- end issue 9 ---
 ) -> None:
     """Coach a set live from a webcam: setup check, overlay, beeps; the report is written when you stop."""
     from datetime import datetime
@@ -396,12 +413,149 @@ def live(
     spec = source if source is not None else (camera if camera is not None else 0)
     if not no_window:
         err.print("Keys: q/Esc quit, space pause, s switch side, r reset the set.")
+    started_at = datetime.now().astimezone()  # issue 9: a live session is dated by its start
     report = run_live(spec, ex, model=model.value, out_dir=target, show_window=not no_window, record=record,
                       fast=fast, sound=not no_sound, speech=speech)
+    _HistoryWriter(db, no_history).record_live(report, target, started_at)  # issue 9
     _print_report(report)
     html = target / "report.html"
     out.print(f"Report: {html if html.exists() else target / 'report.json'}")
 # --- end issue 4 ---
+
+
+# --- issue 9: history ---
+class _HistoryWriter:
+    """Adds finished sessions to the history database for ``analyze`` and ``live``.
+
+    The report folder is the user's work and is already written when this runs: a history
+    problem (a locked or read-only database, a newer schema) is one warning line on stderr,
+    and the exit code stays the analysis's. After one failure a batch stops trying (one line, not one per video).
+    """
+
+    def __init__(self, db: Optional[Path], disabled: bool, performed_on: Optional[str] = None) -> None:
+        from .history import parse_date
+
+        self.db, self.enabled, self.failed = db, not disabled, False
+        self.when = parse_date(performed_on) if performed_on else None
+
+    def record(self, report: dict, out_dir: Path, video: Optional[Path] = None, when=None) -> None:
+        """``when``: the start of a live session; else --date, else the recording's file time."""
+        from .history import history_failure, record_session, recording_time, resolve_db_path
+
+        if not self.enabled or self.failed or not report:
+            return
+        try:
+            when = when or self.when or (recording_time(video) if video is not None else None)
+            record_session(report, out_dir, when, self.db)
+        except Exception as exc:  # noqa: BLE001 - the history must never cost the report
+            reason = history_failure(exc)
+            if reason is None and _state["debug"]:
+                raise
+            self.failed = True
+            typer.echo(f"formcheck: warning: not added to the history {resolve_db_path(self.db)} "
+                       f"({reason or type(exc).__name__ + ': ' + str(exc)}); the report itself is saved", err=True)
+
+    def record_row(self, row) -> None:
+        """A finished batch video: its report from the row (or its report.json when a worker did not send it)."""
+        if row.status != "ok" or not self.enabled or self.failed:
+            return
+        report = row.report
+        if report is None:
+            try:
+                report = json.loads((Path(row.out_dir) / "report.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return
+        self.record(report, Path(row.out_dir), Path(row.video))
+
+    def record_live(self, report: dict, out_dir: Path, started_at) -> None:
+        """A live session counts once counting has started; opening the camera and quitting is not a session."""
+        if self.enabled and report and (report.get("live") or {}).get("counting_started_s") is None:
+            typer.echo("formcheck: counting never started, so this session is not added to the history", err=True)
+            return
+        self.record(report, out_dir, when=started_at)
+
+
+def _exercise_name(exercise_id: str) -> str:
+    from .exercise import get_exercise
+
+    try:
+        return get_exercise(exercise_id).name
+    except Exception:  # noqa: BLE001 - a custom exercise (--exercise-file) is not in the catalogue
+        return exercise_id
+
+
+@app.command("history")
+@friendly_errors
+def history_command(
+    exercise: Annotated[Optional[str], typer.Option("--exercise", "-e", help="Only this exercise id.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the sessions as JSON.")] = False,
+    db: Annotated[Optional[Path], typer.Option("--db", help="History database (default: $FORMCHECK_DB or "
+                                                            "~/.local/share/formcheck/history.sqlite3).")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show the last N sessions.")] = 20,
+) -> None:
+    """List the recorded sessions, newest first: reps per side, holds, range of motion, faults, report folder."""
+    from .history import list_sessions, resolve_db_path
+    from .progress import holds_text, rom_text
+
+    sessions = list(reversed(list_sessions(db, exercise, limit)))
+    if as_json:
+        print(json.dumps([s.to_dict() for s in sessions], indent=1))
+        return
+    if not sessions:
+        what = f"no {exercise} sessions" if exercise else "no sessions"
+        out.print(f"{what} in the history yet ({resolve_db_path(db)}): 'formcheck analyze' and 'formcheck live' "
+                  "add them", highlight=False)
+        return
+    table = Table(title=f"formcheck history{': ' + exercise if exercise else ''} (last {len(sessions)})")
+    for col in ("#", "date", "exercise", "reps L/R", "holds", "ROM median (best)", "faults", "report"):
+        table.add_column(col, overflow="fold")
+    for s in sessions:
+        f = s.figures
+        reps = f"{f.reps_left}/{f.reps_right}" if f.reps_left or f.reps_right else str(f.rep_count)
+        faults = str(f.fault_count) + ("" if f.fault_rate is None else f" ({100 * f.fault_rate:.0f}%)")
+        table.add_row(str(s.id), s.performed_at.strftime("%Y-%m-%d %H:%M"), f.exercise + (" (live)" if f.mode == "live" else ""),
+                      reps, holds_text(s), rom_text(s), faults, s.report_dir or "-")
+    out.print(table)
+
+
+@app.command()
+@friendly_errors
+def progress(
+    exercise: Annotated[str, typer.Option("--exercise", "-e", help="Exercise id (see 'formcheck history').")],
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: "
+                                                                          "./formcheck-progress/<exercise>).")] = None,
+    db: Annotated[Optional[Path], typer.Option("--db", help="History database (default: $FORMCHECK_DB or "
+                                                            "~/.local/share/formcheck/history.sqlite3).")] = None,
+    weeks: Annotated[int, typer.Option("--weeks", min=1, max=520, help="How many weeks back to show.")] = 12,
+) -> None:
+    """Plot range of motion, reps, holds and fault rate over time (progress.png, progress.html) and sessions a week."""
+    from datetime import date, timedelta
+
+    from .history import list_sessions, resolve_db_path, session_days
+    from .progress import day_text, week_start, write_progress
+
+    today = date.today()
+    recorded = list_sessions(db, exercise)
+    if not recorded:
+        raise InputError(f"no {exercise} sessions in the history ({resolve_db_path(db)}): record one with "
+                         f"'formcheck analyze VIDEO --exercise {exercise}' or 'formcheck live'")
+    since = week_start(today) - timedelta(weeks=weeks - 1)
+    sessions = [s for s in recorded if s.day >= since]
+    if not sessions:
+        raise InputError(f"no {exercise} sessions in the last {weeks} weeks (the last was on "
+                         f"{day_text(recorded[-1].day)}): use --weeks N to look further back")
+    target = out_dir or Path("formcheck-progress") / exercise
+    try:
+        files = write_progress(sessions, _exercise_name(exercise), session_days(db), target, today, weeks)
+    except OSError as exc:
+        raise InputError(f"cannot write to the output folder {target}: {exc.strerror or exc}") from None
+    for line in files.summary:
+        out.print(line, highlight=False)
+    for w in files.weeks:
+        colour = "green" if w.met else "default" if w.so_far else "yellow"
+        out.print(f"[{colour}]{w.sentence(today)}[/{colour}]", highlight=False)
+    out.print(f"Progress: {files.html} (and {files.png.name})", highlight=False)
+# --- end issue 9 ---
 
 
 def run() -> None:  # pragma: no cover - console script entry

@@ -23,3 +23,14 @@ def samples_dir() -> Path:
     if not any(SAMPLES.glob("*.truth.json")):
         pytest.skip("sample_videos/ has no rendered clips")
     return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def _history_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("history")
+
+
+@pytest.fixture(autouse=True)
+def _private_history(_history_dir, monkeypatch):
+    """Issue 9: every test's analyze/live sessions go to a throw-away database, never the user's real one."""
+    monkeypatch.setenv("FORMCHECK_DB", str(_history_dir / "history.sqlite3"))
