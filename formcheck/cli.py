@@ -475,13 +475,29 @@ class _HistoryWriter:
         self.record(report, out_dir, when=started_at)
 
 
-def _exercise_name(exercise_id: str) -> str:
+def _catalogue_entry(exercise_id: str):
+    """The built-in exercise, or None for a custom one (--exercise-file) the catalogue does not know."""
     from .exercise import get_exercise
 
     try:
-        return get_exercise(exercise_id).name
-    except Exception:  # noqa: BLE001 - a custom exercise (--exercise-file) is not in the catalogue
-        return exercise_id
+        return get_exercise(exercise_id)
+    except Exception:  # noqa: BLE001 - a custom exercise is not in the catalogue
+        return None
+
+
+def _short_path(path: Optional[str]) -> str:
+    """A report folder as short as it can be said: relative to here, or from ~."""
+    if not path:
+        return "-"
+    p = Path(path)
+    for base, prefix in ((Path.cwd(), ""), (Path.home(), "~/")):
+        if base == Path(base.anchor):
+            continue  # relative to / is no shorter, only more confusing
+        try:
+            return prefix + str(p.relative_to(base))
+        except ValueError:
+            continue
+    return path
 
 
 @app.command("history")
@@ -493,9 +509,9 @@ def history_command(
                                                             "~/.local/share/formcheck/history.sqlite3).")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show the last N sessions.")] = 20,
 ) -> None:
-    """List the recorded sessions, newest first: reps per side, holds, range of motion, faults, report folder."""
+    """List the recorded sessions, newest first: reps per side, holds (longest), range of motion, faults, report folder."""
     from .history import list_sessions, resolve_db_path
-    from .progress import holds_text, rom_text
+    from .progress import rom_text
 
     sessions = list(reversed(list_sessions(db, exercise, limit)))
     if as_json:
@@ -506,15 +522,20 @@ def history_command(
         out.print(f"{what} in the history yet ({resolve_db_path(db)}): 'formcheck analyze' and 'formcheck live' "
                   "add them", highlight=False)
         return
-    table = Table(title=f"formcheck history{': ' + exercise if exercise else ''} (last {len(sessions)})")
-    for col in ("#", "date", "exercise", "reps L/R", "holds", "ROM median (best)", "faults", "report"):
-        table.add_column(col, overflow="fold")
+    from rich import box
+
+    table = Table(title=f"formcheck history{': ' + exercise if exercise else ''} (last {len(sessions)})",
+                  box=box.SIMPLE_HEAD)
+    for col in ("date", "exercise", "reps L/R", "holds", "ROM (best)", "faults"):
+        table.add_column(col, no_wrap=True)  # figures stay whole; the path folds
+    table.add_column("report", overflow="fold", min_width=8)
     for s in sessions:
         f = s.figures
         reps = f"{f.reps_left}/{f.reps_right}" if f.reps_left or f.reps_right else str(f.rep_count)
         faults = str(f.fault_count) + ("" if f.fault_rate is None else f" ({100 * f.fault_rate:.0f}%)")
-        table.add_row(str(s.id), s.performed_at.strftime("%Y-%m-%d %H:%M"), f.exercise + (" (live)" if f.mode == "live" else ""),
-                      reps, holds_text(s), rom_text(s), faults, s.report_dir or "-")
+        holds = "-" if not f.hold_count else f"{f.hold_count} ({f.hold_s_longest:.1f} s)"
+        table.add_row(s.performed_at.strftime("%Y-%m-%d"), f.exercise + (" (live)" if f.mode == "live" else ""),
+                      reps, holds, rom_text(s), faults, _short_path(s.report_dir))
     out.print(table)
 
 
@@ -545,8 +566,12 @@ def progress(
         raise InputError(f"no {exercise} sessions in the last {weeks} weeks (the last was on "
                          f"{day_text(recorded[-1].day)}): use --weeks N to look further back")
     target = out_dir or Path("formcheck-progress") / exercise
+    ex = _catalogue_entry(exercise)
+    dose = ex.dosage if ex is not None else None
     try:
-        files = write_progress(sessions, _exercise_name(exercise), session_days(db), target, today, weeks)
+        files = write_progress(sessions, ex.name if ex is not None else exercise, session_days(db), target, today,
+                               weeks, reps_target=dose.reps if dose else None,
+                               hold_target_s=dose.hold_s if dose and ex.kind == "hold" else None)
     except OSError as exc:
         raise InputError(f"cannot write to the output folder {target}: {exc.strerror or exc}") from None
     for line in files.summary:

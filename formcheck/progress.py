@@ -70,7 +70,7 @@ class WeekAdherence:
 
 
 def weekly_adherence(days: list[date], today: date, weeks: int) -> list[WeekAdherence]:
-    """Sessions per calendar week for the last ``weeks`` weeks up to ``today``'s, oldest first.
+    """Sessions per calendar week for the last ``weeks`` weeks up to ``today``'s (still "so far"), oldest first.
 
     ``days``: every day with a recorded session (any exercise); a day counts once however
     many exercises were done on it. Weeks before the first recorded day are left out (the
@@ -88,7 +88,7 @@ def weekly_adherence(days: list[date], today: date, weeks: int) -> list[WeekAdhe
     while monday <= this_week:
         sunday = monday + timedelta(days=6)
         n = sum(1 for d in recorded if monday <= d <= sunday)
-        out.append(WeekAdherence(monday, n, so_far=today < sunday))
+        out.append(WeekAdherence(monday, n, so_far=today <= sunday))  # Sunday itself is still open
         monday += timedelta(weeks=1)
     return out
 
@@ -150,12 +150,18 @@ def summary_lines(sessions: list[StoredSession], exercise_name: str, today: date
     return lines
 
 
-def progress_png(sessions: list[StoredSession], exercise_name: str) -> bytes:
-    """Range of motion, reps, hold times and fault rate per session over time, as a PNG (Agg, bundled font)."""
+def progress_png(sessions: list[StoredSession], exercise_name: str, reps_target: tuple[int, int] | None = None,
+                 hold_target_s: tuple[float, float] | None = None) -> bytes:
+    """Range of motion, reps, hold times and fault rate per session over time, as a PNG (Agg, bundled font).
+
+    ``reps_target`` / ``hold_target_s``: the prescription (each side for sided exercises),
+    shaded as a band so the eye sees at once which sessions reached it.
+    """
     import matplotlib
     import matplotlib.dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     when = [s.performed_at.replace(tzinfo=None) for s in sessions]  # the wall-clock time it was done
     fig_of = [s.figures for s in sessions]
@@ -192,8 +198,21 @@ def progress_png(sessions: list[StoredSession], exercise_name: str) -> bytes:
                 ax.spines[side].set_visible(False)
             if len(series) > 1:
                 ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=len(series))
+            band = reps_target if title == "Reps" else hold_target_s if title.startswith("Hold") else None
+            if band:
+                ax.axhspan(band[0], band[1], color=GREEN, alpha=0.12, lw=0, zorder=0)
+                ax.text(0.995, band[1], f"prescribed {band[0]:g}-{band[1]:g}", transform=ax.get_yaxis_transform(),
+                        ha="right", va="bottom", fontsize=7.5, color=GREEN)
             if title.startswith("Fault"):
                 ax.set_ylim(-5, 105)
+            elif title.startswith("Range"):
+                lo, hi = ax.get_ylim()
+                middle, half = (lo + hi) / 2, max((hi - lo) / 2, 5.0)  # a 0.2° wobble must not look like a cliff
+                ax.set_ylim(middle - half, middle + half)
+            else:  # counts and seconds start from zero
+                ax.set_ylim(0, max(ax.get_ylim()[1], (band[1] if band else 0) * 1.1, 1))
+            if title == "Reps":
+                ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
         if len(when) == 1:
             axes[-1].set_xlim(when[0] - timedelta(days=3), when[0] + timedelta(days=3))
@@ -245,7 +264,7 @@ the programme asks to "stay consistent: at least three to four times a week".</p
 <h2>Per session</h2>
 <img alt="Range of motion, reps, hold times and fault rate per session" src="data:image/png;base64,{{ png }}">
 <table>
-<thead><tr><th>date</th><th>reps</th><th>holds</th><th>ROM median (best)</th><th>fault rate</th><th>dosage</th><th>report</th></tr></thead>
+<thead><tr><th>date</th><th>reps</th><th>holds</th><th>ROM median (best)</th><th>faults (rate)</th><th>dosage</th><th>report</th></tr></thead>
 <tbody>
 {% for r in rows %}<tr><td>{{ r.date }}</td><td>{{ r.reps }}</td><td>{{ r.holds }}</td><td>{{ r.rom }}</td><td>{{ r.faults }}</td><td>{{ r.dosage }}</td><td class="path">{{ r.report }}</td></tr>
 {% endfor %}
@@ -295,13 +314,14 @@ class ProgressFiles:
 
 
 def write_progress(sessions: list[StoredSession], exercise_name: str, days: list[date], out_dir: Path,
-                   today: date, weeks: int) -> ProgressFiles:
+                   today: date, weeks: int, reps_target: tuple[int, int] | None = None,
+                   hold_target_s: tuple[float, float] | None = None) -> ProgressFiles:
     """progress.png and progress.html in ``out_dir``; ``days``: every recorded day (any exercise)."""
     from .html_report import _write_text_atomic
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    png = progress_png(sessions, exercise_name)
+    png = progress_png(sessions, exercise_name, reps_target, hold_target_s)
     adherence = weekly_adherence(days, today, weeks)
     png_path = out_dir / PNG_NAME
     tmp = out_dir / f".{PNG_NAME}.tmp"
