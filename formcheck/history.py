@@ -231,6 +231,9 @@ def migrate(db: sqlite3.Connection, path: Path | str = "the history database") -
     A database written by a newer formcheck is refused rather than guessed at.
     """
     found = schema_version(db)
+    if found == 0 and db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+        raise InputError(f"{path} is an SQLite database of another program, not a formcheck history: choose "
+                         "another --db or move that file away")
     if found > SCHEMA_VERSION:
         raise InputError(f"history database {path} has schema version {found}, newer than this formcheck "
                          f"understands ({SCHEMA_VERSION}): upgrade formcheck or choose another --db")

@@ -225,6 +225,13 @@ def test_not_a_database_is_refused(db):
     db.write_text("these are my notes, not a database\n" * 100)
     with pytest.raises(InputError, match="not a formcheck history database"):
         list_sessions()
+    db.unlink()
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE sessions (name TEXT)")  # someone else's SQLite file
+    with pytest.raises(InputError, match="another program"):
+        list_sessions()
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT sql FROM sqlite_master").fetchall() == [("CREATE TABLE sessions (name TEXT)",)]
 
 
 # --------------------------------------------------------------------------- dosage
