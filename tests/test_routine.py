@@ -299,3 +299,64 @@ class _TrackEstimator:
         if self.interrupt_at is not None and t_s >= self.interrupt_at:
             raise KeyboardInterrupt
         return pose_at(self.track, self._index[round(float(t_s), 6)])
+
+
+# --------------------------------------------------------------------------- end to end (real lite model)
+
+
+def _read_frames(path: Path) -> list[np.ndarray]:
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, image = capture.read()
+        if not ok:
+            break
+        frames.append(image)
+    capture.release()
+    return frames
+
+
+def two_exercise_video(out: Path, first: str, second: str, rest_s: float = 1.0, position_s: float = 3.0) -> int:
+    """Two committed clips as one video: 1 s of the first clip's opening frame (lying down),
+    the clip, ``rest_s`` of its last frame (resting in place), ``position_s`` of the second
+    clip's first frame (getting into position), then the second clip. Returns its fps."""
+    fps = json.loads((SAMPLES / first).with_suffix(".truth.json").read_text())["fps"]
+    a, b = _read_frames(SAMPLES / first), _read_frames(SAMPLES / second)
+    h, w = a[0].shape[:2]
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    n = lambda seconds: int(round(seconds * fps))  # noqa: E731
+    for image in [a[0]] * n(1.0) + a + [a[-1]] * n(rest_s) + [b[0]] * n(position_s) + b:
+        writer.write(image)
+    writer.release()
+    return int(fps)
+
+
+@pytest.mark.skipif(not (SAMPLES / "bridge_clean_left.mp4").exists(), reason="sample videos not present")
+def test_cli_routine_on_a_two_exercise_video(tmp_path):
+    from typer.testing import CliRunner
+
+    from formcheck.cli import app
+
+    first, second = "bridge_clean_left.mp4", "clamshell_clean_right.mp4"
+    truth = [json.loads((SAMPLES / c).with_suffix(".truth.json").read_text()) for c in (first, second)]
+    video = tmp_path / "two_exercises.mp4"
+    two_exercise_video(video, first, second)
+    routine = tmp_path / "two.toml"
+    routine.write_text(_toml(routine_data(
+        {"exercise": "bridge", "reps": truth[0]["complete_reps"]},
+        {"exercise": "clamshell", "sides": truth[1]["side"], "reps": truth[1]["complete_reps"]}, rest_s=2)))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["routine", "--routine-file", str(routine), "--source", str(video), "--fast",
+                                      "--no-window", "--no-sound", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "routine_report.json").read_text())
+    assert report["ended"] == "routine finished" and report["model"] == "lite"
+    assert [(s["step"], s["exercise"], s["side"]) for s in report["sets"]] == [
+        (1, "bridge", None), (2, "clamshell", "right")]
+    assert [s["done"]["reps"] for s in report["sets"]] == [t["complete_reps"] for t in truth] == [4, 4]
+    assert [s["status"] for s in report["sets"]] == ["completed", "completed"]
+    assert report["sets"][1]["done"]["reps_on_side"] == 4
+    assert report["sets"][0]["ended_s"] < report["sets"][1]["started_s"]  # one after the other, with a rest
+    assert report["summary"] == {**report["summary"], "sets": 2, "completed": 2, "reps": 8}
+    assert (out / "routine_report.html").exists() and (out / report["sets"][1]["report"]).exists()
+    assert "2 of 2 sets completed" in result.output
