@@ -418,12 +418,13 @@ class RoutineRunner:
         rec = self.current
         planned = rec.planned if rec is not None else (ended.planned if ended is not None else None)
         nxt = self._next_planned()
-        next_up = None if nxt is None else f"next: {nxt.label} ({nxt.target.text()})"
+        next_up = None if nxt is None else f"next: {nxt.label}"
         total = len(self.routine.steps)
         rest_left = None
         if self.phase == "rest":
             rest_left = max(0.0, self.rest_until - t)
-            prompt = f"Rest {rest_left:.0f} s" + (f", then {nxt.label}: get into position." if nxt else ".")
+            prompt = f"Rest {rest_left:.0f} s" + (f", then {nxt.label} ({nxt.target.text()}): get into position."
+                                                 if nxt else ".")
             return RoutineFrame(t, "rest", live, None, f"rest {rest_left:.0f} s", prompt, next_up, rest_left, ended)
         if self.phase == "done":
             return RoutineFrame(t, "done", live, planned, "routine done", "Routine done: well done!", None, None, ended)
@@ -519,17 +520,16 @@ class _RoutineLoop(_LiveLoop):
         return shown
 
     def _panel_lines(self, rf: RoutineFrame) -> list[str]:
-        """Step k/N, exercise and side, progress against the target, what comes next."""
+        """Step k/N, exercise and side, progress against the target; what comes next (n skips to it)."""
         lines = []
         if rf.current is not None:
             c = rf.current
             side = f" · {c.side} side" if c.side else ""
-            lines.append(f"step {c.step}/{len(self.routine.steps)} · {c.exercise.name}{side}")
-        lines.append(rf.progress)
+            lines.append(f"step {c.step}/{len(self.routine.steps)} · {c.exercise.name}{side} · {rf.progress}")
+        else:
+            lines.append(rf.progress)
         if rf.next_up:
-            lines.append(rf.next_up)
-        if self.show_window:
-            lines.append("n: next (skip)")
+            lines.append(rf.next_up + (" · n: skip" if self.show_window else ""))
         return lines
 
     def _over(self) -> bool:

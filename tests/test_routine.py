@@ -190,6 +190,48 @@ def test_interrupted_routine_keeps_what_was_done(bridge_then_clamshell, tmp_path
     assert json.loads((tmp_path / clam["report"]).read_text())["summary"]["rep_count"] == 1
 
 
+class _ScriptedWindow:
+    """Stands in for the OpenCV window: keeps what is shown, returns scripted keys at given show() calls."""
+
+    keys: dict[int, int] = {}
+    shown: list[np.ndarray] = []
+
+    def __init__(self, name, size):
+        self.calls = 0
+        _ScriptedWindow.shown = []
+
+    def show(self, image, wait_ms: int = 1) -> int:
+        self.calls += 1
+        if self.calls % 10 == 0:
+            _ScriptedWindow.shown.append(image)
+        return self.keys.get(self.calls, 255)
+
+    def closed(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+def test_window_shows_the_routine_and_n_skips(bridge_then_clamshell, tmp_path, monkeypatch):
+    from formcheck import live as live_mod
+
+    track, starts, b_truth, _ = bridge_then_clamshell
+    k_skip = int(np.searchsorted(track.t_s, b_truth[0]["end_s"] + 0.5))  # n after the first bridge rep
+    _ScriptedWindow.keys = {k_skip: ord("n"), k_skip + 30: ord("n")}  # then n again during the rest
+    monkeypatch.setattr(live_mod, "_Window", _ScriptedWindow)
+    report = run_routine(_TrackSource(track), parse_routine(TWO_STEPS, "test.toml"), out_dir=tmp_path,
+                         show_window=True, fast=True, sound=False, estimator=_TrackEstimator(track))
+    bridge, clam = report["sets"]
+    assert (bridge["status"], bridge["reason"], bridge["done"]["reps"]) == ("stopped early", "skipped (n)", 1)
+    assert clam["started_s"] == pytest.approx(track.t_s[k_skip + 29], abs=0.05)  # the rest was cut short
+    assert clam["status"] == "completed"
+    shown = _ScriptedWindow.shown
+    assert shown and all(img.shape == (480, 640, 3) for img in shown)
+    top_right = [img[:150, 400:] for img in shown]
+    assert all((tr.max(axis=2) > 150).sum() > 100 for tr in top_right)  # step, progress and next-up tags
+
+
 def test_routine_html_escapes_custom_text(tmp_path):
     from formcheck.routine_report import build_routine_report, render_routine_html
 
