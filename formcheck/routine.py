@@ -127,7 +127,7 @@ def _target(step: RoutineStep) -> Target:
     return Target(reps=step.reps if step.reps is not None else d.reps[0], hold_s=hold_s)
 
 
-def _with_dosage(ex: Exercise, target: Target, step: RoutineStep) -> Exercise:
+def _with_dosage(ex: Exercise, target: Target) -> Exercise:
     """The exercise with the routine's numbers as its dosage (the overlay's "3 / 10" and the report)."""
     d = ex.dosage
     reps = (target.reps, target.reps) if target.reps else None
@@ -248,7 +248,7 @@ def plan(routine: Routine) -> list[PlannedSet]:
     out: list[PlannedSet] = []
     for k, step in enumerate(routine.steps, start=1):
         target = _target(step)
-        ex = _with_dosage(step.exercise, target, step)
+        ex = _with_dosage(step.exercise, target)
         for set_number in range(1, step.sets + 1):
             for side in step.side_list():
                 out.append(PlannedSet(len(out) + 1, k, ex, side, set_number, step.sets, target, step.rest_s))

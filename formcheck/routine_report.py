@@ -42,7 +42,8 @@ def set_entry(planned, record=None, report: dict | None = None, folder: str | No
                          "holds": len(holds), "holds_at_target": record.holds_met if planned.target.holds else None,
                          "longest_hold_s": round(max(holds, default=0.0), 2), "hold_s_total": s["hold_s_total"],
                          "moving_s": round(record.moving_s, 1) if planned.target.duration_s else None,
-                         "dosage": s["dosage"]["verdict"]}
+                         # a set is one side: the routine plans the other, so no "do the other side" here
+                         "dosage": [line for line in s["dosage"]["verdict"] if not line.startswith("Only the ")]}
         entry["faults"] = s["faults"]
         entry["to_fix"] = s["to_fix"]
         entry["warnings"] = report["tracking"]["warnings"][:3]
@@ -206,7 +207,7 @@ def _well_and_fix(report: dict) -> tuple[list[str], list[str]]:
     s = report["summary"]
     well = []
     if s["completed"]:
-        well.append(f"{s['completed']} of {s['sets']} sets completed at the prescribed dosage")
+        well.append(f"{s['completed']} of {s['sets']} sets reached their target")
     clean = [e for e in report["sets"] if e["status"] == "completed" and not e["faults"]]
     if clean:
         well.append(f"{len(clean)} {'set' if len(clean) == 1 else 'sets'} without a form fault")

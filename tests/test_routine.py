@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 from formcheck.errors import InputError
-from formcheck.exercise import get_exercise
 from formcheck.landmarks import PoseTrack
 from formcheck.pose import PoseResult
 from formcheck.routine import (RoutineFileError, RoutineRunner, builtin_routines, get_routine, load_routine_file,
