@@ -539,6 +539,28 @@ def history_command(
     out.print(table)
 
 
+# --- issue 9: routines ---------------------------------------------------------------------
+@app.command()
+@friendly_errors
+def routines(as_json: Annotated[bool, typer.Option("--json", help="Print the routines as JSON.")] = False) -> None:
+    """List the built-in routines (the programmes of the three source articles)."""
+    from .routine import builtin_routines, plan
+
+    found = builtin_routines()
+    if as_json:
+        print(json.dumps([{"id": r.id, "name": r.name, "source": r.source, "note": r.note,
+                           "steps": [{"exercise": s.exercise.id, "sides": s.sides, "sets": s.sets, "rest_s": s.rest_s}
+                                     for s in r.steps]} for r in found.values()], indent=1))
+        return
+    table = Table(title="formcheck routines")
+    for col in ("id", "name", "exercises (in order)", "sets"):
+        table.add_column(col, overflow="fold")
+    for r in found.values():
+        table.add_row(r.id, r.name, ", ".join(s.exercise.id for s in r.steps), str(len(plan(r))))
+    out.print(table)
+    out.print("Run one with: formcheck routine ID [--camera N | --source VIDEO]; your own with --routine-file FILE.")
+
+
 @app.command()
 @friendly_errors
 def progress(
@@ -580,6 +602,84 @@ def progress(
         colour = "green" if w.met else "default" if w.so_far else "yellow"
         out.print(f"[{colour}]{w.sentence(today)}[/{colour}]", highlight=False)
     out.print(f"Progress: {files.html} (and {files.png.name})", highlight=False)
+
+
+@app.command()
+@friendly_errors
+def routine(
+    name: Annotated[Optional[str], typer.Argument(help="Routine id (see 'formcheck routines').")] = None,
+    routine_file: Annotated[Optional[Path], typer.Option("--routine-file", help="A custom routine TOML file.")] = None,
+    camera: Annotated[Optional[int], typer.Option("--camera", help="Webcam number (default 0).")] = None,
+    source: Annotated[Optional[str], typer.Option("--source", help="A video file (played as a camera) or a stream URL.")] = None,
+    model: Annotated[LiveModel, typer.Option(help="Pose model: lite (default, fastest) or full.")] = LiveModel.lite,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: ./formcheck-routine/<time>).")] = None,
+    no_window: Annotated[bool, typer.Option("--no-window", help="No window (reports and sounds only).")] = False,
+    fast: Annotated[bool, typer.Option("--fast", help="Play a --source file as fast as possible, not in real time.")] = False,
+    speech: Annotated[bool, typer.Option("--speech", help="Speak the prompts and cues (needs espeak-ng or pyttsx3).")] = False,
+    no_sound: Annotated[bool, typer.Option("--no-sound", help="No beeps.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing report.")] = False,
+    db: Annotated[Optional[Path], typer.Option("--db", help="History database (default: $FORMCHECK_DB or "
+                                                            "~/.local/share/formcheck/history.sqlite3).")] = None,
+    no_history: Annotated[bool, typer.Option("--no-history", help="Do not record these sets in the history.")] = False,
+) -> None:
+    """Coach a whole routine live: exercise after exercise, both sides, the article's dosage, rests; one combined report."""
+    from datetime import datetime
+
+    from .pipeline import prepare_out_dir
+    from .pose import model_path
+    from .routine import get_routine, load_routine_file, run_routine
+    from .routine_report import JSON_NAME
+
+    if routine_file is not None and name is not None:
+        raise InputError("choose either a routine id or --routine-file, not both")
+    if routine_file is None and not name:
+        raise InputError("choose a routine: formcheck routine ID (see 'formcheck routines') or --routine-file FILE")
+    chosen = load_routine_file(routine_file) if routine_file is not None else get_routine(name)
+    if camera is not None and source is not None:
+        raise InputError("choose either --camera or --source, not both")
+    model_path(model.value)  # fail now if the model is missing, before opening the camera
+    target = out_dir or Path("formcheck-routine") / datetime.now().strftime("%Y%m%d-%H%M%S")
+    if (Path(target) / JSON_NAME).exists() and not force:
+        raise InputError(f"{Path(target) / JSON_NAME} already exists: use --force to overwrite it or --out "
+                         "to choose another folder")
+    target = prepare_out_dir(target, force=True)
+    spec = source if source is not None else (camera if camera is not None else 0)
+    if not no_window:
+        err.print("Keys: q/Esc quit, space pause, n next (skip the set or the rest), s switch side, r reset the set.")
+    started_at = datetime.now().astimezone()
+    report = run_routine(spec, chosen, model=model.value, out_dir=target, show_window=not no_window, fast=fast,
+                         sound=not no_sound, speech=speech)
+    _record_routine_sets(report, target, _HistoryWriter(db, no_history), started_at)
+    _print_routine_report(report)
+    out.print(f"Report: {target / 'routine_report.html'}")
+
+
+def _record_routine_sets(report: dict, target: Path, history: "_HistoryWriter", started_at) -> None:
+    """Each set that was started goes into the history like a live session of its exercise."""
+    for entry in report["sets"]:
+        if not entry.get("report"):
+            continue
+        path = target / entry["report"]
+        try:
+            set_report = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        history.record_live(set_report, path.parent, started_at)
+
+
+def _print_routine_report(report: dict) -> None:
+    s = report["summary"]
+    table = Table(title=f"{report['routine']['name']}: {s['completed']} of {s['sets']} sets completed")
+    for col in ("step", "exercise", "side", "target", "done", "faults", "status"):
+        table.add_column(col, overflow="fold")
+    from .routine_report import _done_text, _target_text
+
+    for e in report["sets"]:
+        faults = ", ".join(f"{k} x{n}" for k, n in e["faults"].items()) or "-"
+        status = e["status"] + (f" ({e['reason']})" if e["reason"] else "")
+        table.add_row(str(e["step"]), e["exercise_name"], e["side"] or "-", _target_text(e["target"]), _done_text(e),
+                      faults, status)
+    out.print(table)
 # --- end issue 9 ---
 
 

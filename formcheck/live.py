@@ -588,14 +588,32 @@ class _LiveLoop:
             self._start(frame.image)
         if self.recorder is not None:
             self.recorder.write(frame.t_s, frame.image)
-        live = self.session.step(frame.t_s, self.estimator.detect(frame.image, frame.t_s))
+        live = self._process(frame.t_s, self.estimator.detect(frame.image, frame.t_s))
         self.cues.update(live)
         if live.counting and self.on_verdict is not None:
             self.on_verdict(live.verdict)
         if self.draw:
-            self.shown = _draw(frame.image, live, self.ex, self.session, self.stats.fps, self.show_window)
+            self.shown = self._render(frame.image, live)
         self.stats.frame_done(read_at)
+        if self._over():
+            return False
         return self.window is None or self._key(self.window.show(self.shown))
+
+    # Hooks a program of sets (formcheck.routine) overrides to swap the session between sets.
+    def _process(self, t_s: float, pose) -> LiveFrame:
+        """One frame's pose through the session."""
+        return self.session.step(t_s, pose)
+
+    def _render(self, image: np.ndarray, live: LiveFrame) -> np.ndarray:
+        """The frame as shown: the overlay for the current exercise."""
+        return _draw(image, live, self.ex, self.session, self.stats.fps, self.show_window)
+
+    def _over(self) -> bool:
+        """True when the session has ended by itself (a single set never does: the user stops it)."""
+        return False
+
+    def _other_key(self, key: int) -> None:
+        """A key the single-set loop does not use."""
 
     def _paused_step(self, frames) -> bool:
         """While paused: a live camera keeps being read (and shown as is) so its buffer stays fresh."""
@@ -621,6 +639,8 @@ class _LiveLoop:
         elif key == KEY_RESET and not self.paused:
             self.session.reset()
             self.cues.reset()
+        elif key != 255 and not self.paused:
+            self._other_key(key)
         if self.window.closed():
             self.ended = "the window was closed"
             return False
@@ -647,6 +667,10 @@ class _LiveLoop:
         warnings = [f"Frame {i} could not be read and was skipped ({why})." for i, why in self.src.skipped]
         if self.recorder is not None:
             warnings += self._close_recorder(extra)
+        return self._report(failed, extra, warnings)
+
+    def _report(self, failed: bool, extra: dict, warnings: list[str]) -> dict:
+        """Write the report of the session (the hook a program of sets replaces with its own)."""
         if self.session is None:
             if failed:
                 return {}  # a failure before the first frame: nothing to save
