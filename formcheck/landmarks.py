@@ -118,6 +118,13 @@ class PoseTrack:
         return PoseTrack(self.t_s[s], self.image_xyz[s], self.world_xyz[s], self.visibility[s],
                          self.presence[s], self.image_size, self.detected[s])
 
+    @classmethod
+    def from_rows(cls, t_s, rows: np.ndarray, detected, image_size: tuple[int, int]) -> "PoseTrack":
+        """From (T, 33, 8) rows: image xyz, world xyz, visibility, presence (how live sessions keep them)."""
+        data = np.asarray(rows, dtype=float)
+        return cls(np.asarray(t_s, float), data[:, :, 0:3], data[:, :, 3:6], np.nan_to_num(data[:, :, 6]),
+                   np.nan_to_num(data[:, :, 7]), image_size, np.asarray(detected, bool))
+
     def to_npz(self, path) -> None:
         """Save the landmark track (kept with every report so a session can be re-analysed)."""
         np.savez_compressed(path, t_s=self.t_s, image_xyz=self.image_xyz, world_xyz=self.world_xyz,
