@@ -7,7 +7,7 @@ frame. Kept as Python objects that is ~2 kB a frame, ~200 MB an hour at 30 frame
 * `LandmarkSpool`: raw landmark rows (33, 8) float32 are written to an anonymous temporary
   file in chunks; memory holds one chunk (1,800 frames, 1.9 MB) plus each frame's time and
   whether a person was seen (9 bytes a frame, 1 MB an hour).
-* `VerdictLog`: each counted frame's verdict as a few numbers (~40 bytes a frame) in numpy
+* `VerdictLog`: each counted frame's verdict as a few numbers (~26 bytes a frame) in numpy
   columns, read back as `FrameVerdict` objects on demand, so code that indexes or iterates
   ``session.verdicts`` keeps working.
 """
@@ -166,16 +166,18 @@ class VerdictLog(Sequence):
     def __init__(self, exercise: Exercise, engine: ExerciseEngine):
         self._faults = list(exercise.faults)
         self._fault_bit = {f.code: 1 << i for i, f in enumerate(self._faults)}
-        if len(self._faults) > 63:
-            raise ValueError(f"{exercise.id}: at most 63 faults can be logged per frame")
+        if len(self._faults) > 64:
+            raise ValueError(f"{exercise.id}: at most 64 faults can be logged per frame")
+        mask_type = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64)
+                         if len(self._faults) <= 8 * np.dtype(t).itemsize)
         self._engine = engine
         self._t = _Column(np.float64)
         self._phase = _Column(np.uint8)
         self._key = _Column(np.float32)
-        self._counts = [_Column(np.int32) for _ in _SIDES]
+        self._counts = [_Column(np.uint16) for _ in _SIDES]
         self._hold = _Column(np.float32)
         self._tracked = _Column(np.bool_)
-        self._active = _Column(np.uint64)
+        self._active = _Column(mask_type)
         self._last: FrameVerdict | None = None
 
     def append(self, v: FrameVerdict) -> None:
@@ -183,7 +185,7 @@ class VerdictLog(Sequence):
         self._phase.append(_PHASES.index(v.phase) if v.phase in _PHASES else 0)
         self._key.append(np.nan if v.key_value is None else v.key_value)
         for side, column in zip(_SIDES, self._counts):
-            column.append(v.reps_by_side.get(side, 0))
+            column.append(min(v.reps_by_side.get(side, 0), 65535))
         self._hold.append(v.hold_s)
         self._tracked.append(v.tracked)
         self._active.append(sum(self._fault_bit.get(f.code, 0) for f in v.active_faults))

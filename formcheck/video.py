@@ -272,8 +272,9 @@ def _open_path(path: Path, fps: float, max_failures: int) -> FrameSource:
         return _ImageSequenceSource([path], str(path), fps)
 
     not_video = (
-        f"{path} is not a video formcheck can read (OpenCV/FFmpeg could not open it): "
-        f"use an mp4, mov, avi, mkv, webm or gif file"
+        f"{path} is not a video formcheck can read (OpenCV/FFmpeg could not open it): a recording "
+        f"cut short or damaged has to be copied or exported again; otherwise use an mp4, mov, avi, "
+        f"mkv, webm or gif file"
     )
     gif_delays = gif_frame_durations_s(path) if _is_gif(path) else None
     with _quiet_opencv():

@@ -135,3 +135,25 @@ def write_wav(path: Path, seconds: float = 1.0, rate: int = 8000) -> Path:
         w.setframerate(rate)
         w.writeframes(bytes(2 * int(seconds * rate)))
     return path
+
+
+def move_index_first(path: Path) -> None:
+    """Put moov before the media data ("fast start"), as cameras that stream do.
+
+    Cut short, such a file still says where every frame is, so the frames before the cut
+    decode and the rest are missing: the truncated recording formcheck must read partly.
+    """
+    data = bytes(path.read_bytes())
+    boxes = list(_boxes(data, 0, len(data)))
+    moov = next((i, size) for i, size, k in boxes if k == b"moov")
+    first_media = min(i for i, _, k in boxes if k == b"mdat")
+    if moov[0] < first_media:
+        return
+    index = bytearray(data[moov[0]:moov[0] + moov[1]])
+    stco = find_path(index, STBL + [b"stco"])[-1]
+    count = struct.unpack(">I", index[stco + 12:stco + 16])[0]
+    for j in range(count):
+        at = stco + 16 + 4 * j
+        index[at:at + 4] = struct.pack(">I", struct.unpack(">I", index[at:at + 4])[0] + moov[1])
+    rest = b"".join(data[i:i + size] for i, size, k in boxes if i != moov[0] and i >= first_media)
+    path.write_bytes(data[:first_media] + bytes(index) + rest)
