@@ -7,7 +7,7 @@ frame. Kept as Python objects that is ~2 kB a frame, ~200 MB an hour at 30 frame
 * `LandmarkSpool`: raw landmark rows (33, 8) float32 are written to an anonymous temporary
   file in chunks; memory holds one chunk (1,800 frames, 1.9 MB) plus each frame's time and
   whether a person was seen (9 bytes a frame, 1 MB an hour).
-* `VerdictLog`: each counted frame's verdict as a few numbers (~26 bytes a frame) in numpy
+* `VerdictLog`: each counted frame's verdict as a few numbers (~28 bytes a frame) in numpy
   columns, read back as `FrameVerdict` objects on demand, so code that indexes or iterates
   ``session.verdicts`` keeps working.
 """
@@ -159,8 +159,8 @@ class VerdictLog(Sequence):
 
     Behaves like the list of `FrameVerdict` it replaces (len, index, iterate, ``[-1]``). The
     last verdict is the engine's own object; older ones are rebuilt from the columns, with
-    ``last_rep`` taken from the engine and each active fault's ``at_s`` being that frame's time
-    (the fault's start is not kept per frame).
+    ``last_rep`` taken from the engine's list of reps and each active fault's ``at_s`` being
+    that frame's time (the fault's start is not kept per frame).
     """
 
     def __init__(self, exercise: Exercise, engine: ExerciseEngine):
@@ -177,6 +177,7 @@ class VerdictLog(Sequence):
         self._counts = [_Column(np.uint16) for _ in _SIDES]
         self._hold = _Column(np.float32)
         self._tracked = _Column(np.bool_)
+        self._reps_done = _Column(np.uint16)  # len(engine.reps) when the frame's last_rep was set
         self._active = _Column(mask_type)
         self._last: FrameVerdict | None = None
 
@@ -188,6 +189,7 @@ class VerdictLog(Sequence):
             column.append(min(v.reps_by_side.get(side, 0), 65535))
         self._hold.append(v.hold_s)
         self._tracked.append(v.tracked)
+        self._reps_done.append(0 if v.last_rep is None else min(len(self._engine.reps), 65535))
         self._active.append(sum(self._fault_bit.get(f.code, 0) for f in v.active_faults))
         self._last = v
 
@@ -223,8 +225,8 @@ class VerdictLog(Sequence):
         active = [FaultEvent(f.code, f.message, f.cue, t, None, f.confidence)
                   for i, f in enumerate(self._faults) if mask >> i & 1]
         key = float(self._key.values[k])
-        reps = self._engine.reps
-        last_rep = reps[total - 1] if 0 < total <= len(reps) else None
+        done = int(self._reps_done.values[k])
+        last_rep = self._engine.reps[done - 1] if done else None
         return FrameVerdict(t, _PHASES[int(self._phase.values[k])], key if np.isfinite(key) else None,
                             counts, total, float(self._hold.values[k]), active, last_rep,
                             bool(self._tracked.values[k]))
