@@ -291,7 +291,7 @@ def test_4k_60fps_clip_analyses_in_bounded_memory(tmp_path):
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert figures["frames"] == 180 and figures["reps"] == 1
     grew_mb = (figures["peak_kb"] - figures["rss_kb"]) / 1024
-    assert grew_mb < 700, f"peak memory grew by {grew_mb:.0f} MB analysing 180 4K frames"
+    assert grew_mb < 800, f"peak memory grew by {grew_mb:.0f} MB analysing 180 4K frames"
 
 
 # --------------------------------------------------------------------------- scene
@@ -348,7 +348,8 @@ def _synthetic(exercise: str, view: str):
     from formcheck.synth.generate import CameraSpec, place_camera, track_from_performance
     from formcheck.synth.motion import MotionScript, perform
 
-    perf = perform(MotionScript(exercise, reps=3, lead_in_s=1.0))
+    hold_s = 5.0 if get_exercise(exercise).kind == "hold" else 0.0
+    perf = perform(MotionScript(exercise, reps=3, lead_in_s=1.0, hold_s=hold_s))
     return track_from_performance(perf, place_camera(perf, CameraSpec(view=view)))
 
 
@@ -374,7 +375,9 @@ def test_wrong_exercise_lying_the_other_way_is_said(done, chosen, seen):
 
 
 def test_right_exercise_gets_no_posture_warning():
-    for exercise in ("bridge", "prone_hip_extension", "clamshell"):
+    lying = ("bridge", "single_leg_bridge", "pelvic_tilt", "knee_to_chest", "figure_four_stretch",
+             "butterfly_stretch_supine", "prone_hip_extension", "clamshell", "side_lying_hip_abduction")
+    for exercise in lying:
         result = analyze_track(get_exercise(exercise), _synthetic(exercise, "recommended"))
         assert not [w for w in result.tracking.warnings if w.startswith("You seem to be lying")]
 
