@@ -84,8 +84,9 @@ def lying_facing(track: PoseTrack) -> str | None:
     px = track.pixel_xy
     sh_mid = 0.5 * (px[:, INDEX["left_shoulder"]] + px[:, INDEX["right_shoulder"]])
     hip_mid = 0.5 * (px[:, INDEX["left_hip"]] + px[:, INDEX["right_hip"]])
-    ears = np.nanmean(np.stack([px[:, INDEX["left_ear"]], px[:, INDEX["right_ear"]]]), axis=0) \
-        if len(track) else np.zeros((0, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # frames where neither ear was seen: NaN
+        ears = np.nanmean(np.stack([px[:, INDEX["left_ear"]], px[:, INDEX["right_ear"]]]), axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         trunk = np.linalg.norm(sh_mid - hip_mid, axis=-1)
         flat = np.abs(geometry.segment_elevation(hip_mid, sh_mid)) < 30
