@@ -160,6 +160,7 @@ def analyze(
 
     from .pipeline import analyze_video, default_out_dir, prepare_out_dir
     from .pose import model_path
+    from .video import open_source
 
     ex = _load_exercise(exercise, exercise_file)
     history = _HistoryWriter(db, no_history, performed_on)  # issue 9: before any work, so a bad --date fails fast
@@ -175,6 +176,8 @@ def analyze(
     # --- end issue 8 ---
     if not video.exists():
         raise InputError(f"no such file: {video}")
+    with open_source(video):  # a bad input fails here, before the output folder is made
+        pass
     model_path(model.value)  # fail now if the model is missing, before any work
     target = prepare_out_dir(out_dir or default_out_dir(video), force)
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),

@@ -7,7 +7,10 @@ stages consume it as plain numpy arrays. Nothing here imports mediapipe.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -118,11 +121,31 @@ class PoseTrack:
         return PoseTrack(self.t_s[s], self.image_xyz[s], self.world_xyz[s], self.visibility[s],
                          self.presence[s], self.image_size, self.detected[s])
 
+    @classmethod
+    def from_rows(cls, t_s, rows: np.ndarray, detected, image_size: tuple[int, int]) -> "PoseTrack":
+        """From (T, 33, 8) rows: image xyz, world xyz, visibility, presence (how live sessions keep them)."""
+        data = np.asarray(rows, dtype=float)
+        return cls(np.asarray(t_s, float), data[:, :, 0:3], data[:, :, 3:6], np.nan_to_num(data[:, :, 6]),
+                   np.nan_to_num(data[:, :, 7]), image_size, np.asarray(detected, bool))
+
     def to_npz(self, path) -> None:
-        """Save the landmark track (kept with every report so a session can be re-analysed)."""
-        np.savez_compressed(path, t_s=self.t_s, image_xyz=self.image_xyz, world_xyz=self.world_xyz,
-                            visibility=self.visibility, presence=self.presence,
-                            image_size=np.array(self.image_size), detected=self.detected)
+        """Save the landmark track (kept with every report so a session can be re-analysed).
+
+        Atomically: written to a temporary file beside ``path`` and renamed over it, so an
+        earlier landmarks.npz survives a full disk or an interruption intact.
+        """
+        path = Path(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez_compressed(fh, t_s=self.t_s, image_xyz=self.image_xyz, world_xyz=self.world_xyz,
+                                    visibility=self.visibility, presence=self.presence,
+                                    image_size=np.array(self.image_size), detected=self.detected)
+            os.chmod(tmp, 0o644)  # mkstemp makes it private; the track is an ordinary file
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     @classmethod
     def from_npz(cls, path) -> "PoseTrack":

@@ -11,10 +11,12 @@ smoothing differs: causal One-Euro here, zero-phase offline), so a live session 
 analysis of its recording agree. Engine time is the frames' own timestamps; the monotonic
 clock here only paces a file played as a camera and measures frames/s and latency.
 
-Memory grows with the session's length, never with images: each frame keeps its raw
-landmarks as one (33, 8) float32 array (1 kB; MediaPipe's landmarks are float32, so nothing is
-lost) and its verdict, about 2 kB a frame in all (~200 MB an hour at 30 frames/s, measured);
-the cleaned track is rebuilt at the end by replaying the same causal cleaner.
+Memory stays flat however long the session (formcheck.live_store): each frame's raw landmarks,
+one (33, 8) float32 row (MediaPipe's landmarks are float32, so nothing is lost), go to a
+temporary file in one-minute chunks, and each verdict is kept as a few numbers, about 50
+bytes a frame in memory in all (~5 MB an hour at 30 frames/s; benchmarks/soak_live.py). The
+cleaned track is rebuilt at the end by replaying the same causal cleaner over the spooled
+rows, and landmarks.npz is written from them chunk by chunk.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from .engine import ExerciseEngine, FrameInput, FrameVerdict
 from .errors import FormcheckError
 from .exercise import Exercise
 from .landmarks import N_LANDMARKS, PoseTrack
+from .live_store import LandmarkSpool, VerdictLog
 from .report import build_report, write_json_atomic
 from .signals import compute_signals
 from .tracking import assess_tracking, setup_check
@@ -65,12 +68,11 @@ def _row(result) -> np.ndarray:
     return row
 
 
-def _track(t: list[float], rows: list[np.ndarray], detected: list[bool], size: tuple[int, int]) -> PoseTrack:
-    data = np.stack(rows).astype(float) if rows else np.zeros((0, N_LANDMARKS, 8))
-    vis = np.nan_to_num(data[:, :, 6])
-    pres = np.nan_to_num(data[:, :, 7])
-    return PoseTrack(np.asarray(t, float), data[:, :, 0:3], data[:, :, 3:6], vis, pres, size,
-                     np.asarray(detected, bool))
+def _track(t, rows, detected, size: tuple[int, int]) -> PoseTrack:
+    """A PoseTrack from (33, 8) rows: a list of them or one (T, 33, 8) array."""
+    if not isinstance(rows, np.ndarray):
+        rows = np.stack(rows) if len(rows) else np.zeros((0, N_LANDMARKS, 8))
+    return PoseTrack.from_rows(t, rows, detected, size)
 
 
 def one_frame_input(exercise: Exercise, t: float, image_xyz: np.ndarray | None, world_xyz: np.ndarray | None,
@@ -101,7 +103,9 @@ class LiveSession:
 
     Frames before the setup check has passed for ``setup_pass_s`` are tracked and kept, but
     not given to the engine. ``reset`` starts a new set (a new engine); the report covers
-    the set in progress, the saved landmark track the whole session.
+    the set in progress, the saved landmark track the whole session. ``verdicts`` (a
+    `VerdictLog`, list-like) holds the current set's verdicts. ``spool_dir``: where the raw
+    landmark rows are spooled (default: the system's temporary folder); `close` frees it.
     """
 
     exercise: Exercise
@@ -109,8 +113,9 @@ class LiveSession:
     setup_pass_s: float = SETUP_PASS_S
     side: str | None = None  # working side: seen by the setup check or chosen with 's'
     side_chosen: bool = False
+    spool_dir: str | Path | None = None
     engine: ExerciseEngine = field(init=False)
-    verdicts: list[FrameVerdict] = field(default_factory=list)
+    verdicts: VerdictLog = field(init=False)
     counting_from: int | None = None  # index of the first frame of the current set
     started_s: float | None = None
     resets_s: list[float] = field(default_factory=list)
@@ -118,25 +123,22 @@ class LiveSession:
 
     def __post_init__(self) -> None:
         self.engine = ExerciseEngine(self.exercise)
+        self.verdicts = VerdictLog(self.exercise, self.engine)
         self._cleaner = LiveCleaner()
-        self._t: list[float] = []
-        self._rows: list[np.ndarray] = []
-        self._detected: list[bool] = []
+        self._spool = LandmarkSpool(self.spool_dir)
         self._window: deque = deque()
         self._ok_since: float | None = None
         self._bad_since: float | None = None
         self._idle = {"left": 0, "right": 0, "both": 0}
 
     def __len__(self) -> int:
-        return len(self._t)
+        return len(self._spool)
 
     # ------------------------------------------------------------------ per frame
     def step(self, t: float, pose) -> LiveFrame:
         """One frame: ``pose`` is a PoseResult-like object (image_xyz, world_xyz, visibility, presence) or None."""
         row = _row(pose)
-        self._t.append(float(t))
-        self._rows.append(row)
-        self._detected.append(pose is not None)
+        self._spool.append(float(t), row, pose is not None)
         w, h = self.image_size
         data = row.astype(float)
         vis = np.nan_to_num(data[:, 6])  # as in the saved track, so the replay in cleaned_track matches
@@ -158,7 +160,7 @@ class LiveSession:
                 if status.side and not self.side_chosen:
                     self.side = status.side
                 if t - self._ok_since >= self.setup_pass_s:
-                    self.counting_from, self.started_s, started = len(self._t) - 1, t, True
+                    self.counting_from, self.started_s, started = len(self) - 1, t, True
                 else:
                     guidance = "Hold still: checking the camera set-up..."
             else:
@@ -178,7 +180,7 @@ class LiveSession:
 
     def _reframing(self, t: float) -> str | None:
         """While counting: advice only once the person has been out of the picture for a while."""
-        if len(self._t) % 5:  # a few checks per second are plenty
+        if len(self) % 5:  # a few checks per second are plenty
             return self.last_guidance if self._bad_since is not None and t - self._bad_since >= REFRAME_S else None
         status = setup_check(self.exercise, self._window_track(), framing_only=True)
         if status.ok:
@@ -192,10 +194,10 @@ class LiveSession:
     def reset(self) -> None:
         """Start the set again: a new engine from the next frame (the track keeps everything)."""
         self.engine = ExerciseEngine(self.exercise)
-        self.verdicts = []
+        self.verdicts = VerdictLog(self.exercise, self.engine)
         if self.counting_from is not None:
-            self.counting_from = len(self._t)
-            self.resets_s.append(self._t[-1] if self._t else 0.0)
+            self.counting_from = len(self)
+            self.resets_s.append(float(self._spool.t_s.values[-1]) if len(self) else 0.0)
 
     def switch_side(self) -> str | None:
         """The working side the person says they use (a hint on screen: the engine follows the moving leg)."""
@@ -205,9 +207,19 @@ class LiveSession:
         return self.side
 
     # ------------------------------------------------------------------ end of session
-    def raw_track(self) -> PoseTrack:
-        """Every frame seen, as the pose estimator gave it: saved as landmarks.npz."""
-        return _track(self._t, self._rows, self._detected, self.image_size)
+    def raw_track(self, start: int = 0) -> PoseTrack:
+        """Every frame seen (from ``start``), as the pose estimator gave it: saved as landmarks.npz."""
+        sp = self._spool
+        return _track(sp.t_s.values[start:].copy(), sp.rows(start), sp.detected.values[start:].copy(),
+                      self.image_size)
+
+    def save_track(self, path: str | Path) -> None:
+        """Write landmarks.npz from the spooled rows chunk by chunk (never the whole session in memory)."""
+        self._spool.save_npz(path, self.image_size)
+
+    def close(self) -> None:
+        """Free the spooled landmark rows (the session cannot give its track after this)."""
+        self._spool.close()
 
     def cleaned_track(self, raw: PoseTrack) -> PoseTrack:
         """The causal cleaning replayed over the raw track: the same values the engine saw."""
@@ -223,19 +235,37 @@ class LiveSession:
         detected = raw.detected & np.isfinite(img[:, :, 0]).any(axis=1)
         return PoseTrack(raw.t_s, img, wld, raw.visibility, raw.presence, raw.image_size, detected)
 
+    def _cleaned_set(self, start: int) -> PoseTrack:
+        """``cleaned_track`` of frames ``start:``, replaying the cleaner from frame 0 chunk by chunk."""
+        cleaner = LiveCleaner()
+        n = len(self) - start
+        img, wld = np.full((n, N_LANDMARKS, 3), np.nan), np.full((n, N_LANDMARKS, 3), np.nan)
+        vis, pres = np.zeros((n, N_LANDMARKS)), np.zeros((n, N_LANDMARKS))
+        t_all, det_all = self._spool.t_s.values, self._spool.detected.values
+        w, h = self.image_size
+        for first, chunk in zip(range(0, len(self), self._spool.chunk_frames), self._spool.chunks(self.image_size)):
+            for j in range(len(chunk)):
+                k = first + j
+                out = cleaner(chunk.t_s[j], chunk.image_xyz[j] if chunk.detected[j] else None,
+                              chunk.world_xyz[j], chunk.visibility[j], w, h)
+                if k >= start:
+                    vis[k - start], pres[k - start] = chunk.visibility[j], chunk.presence[j]
+                    if out is not None:
+                        img[k - start], wld[k - start] = out
+        detected = det_all[start:] & np.isfinite(img[:, :, 0]).any(axis=1)
+        return PoseTrack(t_all[start:].copy(), img, wld, vis, pres, self.image_size, detected)
+
     def result(self) -> SessionResult:
         """Finish the engine and build the same SessionResult as ``analyze`` for the current set."""
         self.engine.finish()
-        raw = self.raw_track()
         start = self.counting_from if self.counting_from is not None else 0
-        raw_set = raw.slice(start, len(raw))
-        clean_set = self.cleaned_track(raw).slice(start, len(raw))
+        tracking = assess_tracking(self.exercise, self.raw_track(start), self.engine)
+        clean_set = self._cleaned_set(start)
         signals = compute_signals(self.exercise, clean_set)
-        tracking = assess_tracking(self.exercise, raw_set, self.engine)
         if self.counting_from is None:
             advice = f" ({self.last_guidance})" if self.last_guidance else ""
             tracking.warnings.insert(0, f"Counting never started: the camera set-up check did not pass{advice}.")
-        return SessionResult(self.exercise, clean_set, signals, self.engine, list(self.verdicts), tracking)
+        return SessionResult(self.exercise, clean_set, signals, self.engine, self.verdicts, tracking)
 
 
 # ---------------------------------------------------------------------------------------------- I/O
@@ -464,12 +494,12 @@ class _Cues:
         self._faults = set()
 
 
-def _save_track(track: PoseTrack, path: Path) -> None:
-    """landmarks.npz, atomically (np.savez wants a name ending in .npz)."""
+def _save_track(session: LiveSession, path: Path) -> None:
+    """landmarks.npz, atomically: written beside the target, then renamed over it."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".npz", dir=path.parent)
     os.close(fd)
     try:
-        track.to_npz(tmp)
+        session.save_track(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -493,7 +523,7 @@ def finish_session(session: LiveSession, out_dir: Path | None, source: str, mode
     if out_dir is not None:
         out_dir = Path(out_dir)
         try:
-            _save_track(session.raw_track(), out_dir / TRACK_NAME)
+            _save_track(session, out_dir / TRACK_NAME)
             write_json_atomic(out_dir / REPORT_NAME, report)
         except OSError as exc:
             raise FormcheckError(f"could not write the report to {out_dir}: {exc.strerror or exc}") from None

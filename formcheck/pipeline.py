@@ -55,6 +55,17 @@ def prepare_out_dir(out_dir: Path, force: bool) -> Path:
     return out_dir
 
 
+#: Decoded frames waiting for the pose model take at most about this much memory.
+PREFETCH_BYTES = 64 << 20
+
+
+def prefetch_depth(width: int, height: int) -> int:
+    """Frames to read ahead: the default depth, fewer for big frames (a 4K frame is 25 MB)."""
+    from .prefetch import DEFAULT_DEPTH
+
+    return max(1, min(DEFAULT_DEPTH, PREFETCH_BYTES // max(1, width * height * 3)))
+
+
 def track_video(video: str | Path, model: str = "full",
                 progress: Callable[[int, int | None], None] | None = None,
                 stride: int = 1) -> tuple[PoseTrack, list]:
@@ -72,7 +83,8 @@ def track_video(video: str | Path, model: str = "full",
     with open_source(video) as src:
         total = src.info.frame_count
         # issue 8: every stride-th frame, decoded ahead in a reader thread (closed before the source)
-        with prefetch((f.t_s, f.image) for i, f in enumerate(src) if i % stride == 0) as frames:
+        with prefetch(((f.t_s, f.image) for i, f in enumerate(src) if i % stride == 0),
+                      prefetch_depth(src.info.width, src.info.height)) as frames:
             track = estimate_track(frames, model=model,
                                    progress=(lambda n: progress(min(n * stride, total or n * stride), total))
                                    if progress else None)

@@ -71,6 +71,61 @@ def lying_view(track: PoseTrack) -> str | None:
     return None
 
 
+FACING_MARGIN = 0.08  # nose this far (in trunk lengths) above or below the ears: face up or down
+
+
+def lying_facing(track: PoseTrack) -> str | None:
+    """'up' (lying on the back), 'down' (face down) or None, for a body lying seen from the side.
+
+    Seen from the side, a face turned to the ceiling puts the nose above the ears, a face
+    turned to the floor puts it level with or below them. Measured in trunk lengths and only
+    while the trunk lies roughly flat, so sitting, standing or side-lying bodies give None.
+    """
+    px = track.pixel_xy
+    sh_mid = 0.5 * (px[:, INDEX["left_shoulder"]] + px[:, INDEX["right_shoulder"]])
+    hip_mid = 0.5 * (px[:, INDEX["left_hip"]] + px[:, INDEX["right_hip"]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # frames where neither ear was seen: NaN
+        ears = np.nanmean(np.stack([px[:, INDEX["left_ear"]], px[:, INDEX["right_ear"]]]), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        trunk = np.linalg.norm(sh_mid - hip_mid, axis=-1)
+        flat = np.abs(geometry.segment_elevation(hip_mid, sh_mid)) < 30
+        nose_below = (px[:, INDEX["nose"], 1] - ears[:, 1]) / trunk
+    nose_below = np.where(flat, nose_below, np.nan)
+    if np.isfinite(nose_below).sum() < max(5, 0.3 * len(track)):
+        return None
+    value = _median(nose_below)
+    if value < -FACING_MARGIN:
+        return "up"
+    if value > FACING_MARGIN:
+        return "down"
+    return None
+
+
+def expected_facing(exercise: Exercise) -> str | None:
+    """'up' for exercises done on the back, 'down' for face-down ones, from their setup text.
+
+    A stop-gap, like `expects_lying`, until exercises declare their start posture as data.
+    """
+    text = exercise.setup.lower()
+    if "on your back" in text:
+        return "up"
+    if "face down" in text or "on your stomach" in text or "on your front" in text:
+        return "down"
+    return None
+
+
+def _posture_warning(exercise: Exercise, track: PoseTrack) -> str | None:
+    """The person lies face up for a face-down exercise (or the reverse): the wrong exercise chosen."""
+    want = expected_facing(exercise)
+    seen = lying_facing(track) if want else None
+    if seen is None or seen == want:
+        return None
+    posture = {"up": "on your back", "down": "face down"}
+    return (f"You seem to be lying {posture[seen]}, but a {exercise.name.lower()} is done lying "
+            f"{posture[want]}: check the exercise chosen. {_first_sentence(exercise.setup)}")
+
+
 def assess_tracking(exercise: Exercise, track: PoseTrack, engine: ExerciseEngine | None = None) -> TrackingReport:
     n = len(track)
     det = track.detected
@@ -108,6 +163,9 @@ def assess_tracking(exercise: Exercise, track: PoseTrack, engine: ExerciseEngine
         if not report.view_ok:
             w.append(f"The camera seems to see you from {where}, but a {exercise.name.lower()} is judged "
                      f"from the {exercise.view}: {exercise.setup}")
+    posture = _posture_warning(exercise, track)
+    if posture:
+        w.append(posture)
     if engine is not None and exercise.kind == "reps" and not engine.reps and n_pose > 0:
         w.append(f"No repetitions were found: the movement does not look like a {exercise.name.lower()} "
                  "from this camera view. Check the exercise chosen and the camera position.")

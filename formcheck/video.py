@@ -272,8 +272,9 @@ def _open_path(path: Path, fps: float, max_failures: int) -> FrameSource:
         return _ImageSequenceSource([path], str(path), fps)
 
     not_video = (
-        f"{path} is not a video formcheck can read (OpenCV/FFmpeg could not open it): "
-        f"use an mp4, mov, avi, mkv, webm or gif file"
+        f"{path} is not a video formcheck can read (OpenCV/FFmpeg could not open it): a recording "
+        f"cut short or damaged has to be copied or exported again; otherwise use an mp4, mov, avi, "
+        f"mkv, webm or gif file"
     )
     gif_delays = gif_frame_durations_s(path) if _is_gif(path) else None
     with _quiet_opencv():
@@ -283,7 +284,7 @@ def _open_path(path: Path, fps: float, max_failures: int) -> FrameSource:
             cap = cv2.VideoCapture(str(path))  # any other backend this build has
     if not cap.isOpened():
         cap.release()
-        raise InputError(not_video)
+        raise InputError(_audio_only_message(path) or not_video)
     # Upright frames for portrait phone video (on by default in OpenCV 5; make sure).
     cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
     return _CaptureSource(
@@ -291,6 +292,36 @@ def _open_path(path: Path, fps: float, max_failures: int) -> FrameSource:
         no_frames_message=f"{path} has no video frames that could be decoded: it is empty or damaged; "
                           f"export or copy it again",
     )
+
+
+AUDIO_EXTENSIONS: tuple[str, ...] = (".wav", ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".wma")
+#: How much of a file's start and end is searched for its track types (the index sits at one end).
+TRACK_PROBE_BYTES = 4 << 20
+
+
+def _audio_only_message(path: Path) -> str | None:
+    """For a file that would not open: say so when it is a sound recording with no picture.
+
+    Recognised by an audio extension, a RIFF WAVE header, or an MP4/MOV index whose tracks
+    are all sound ('hdlr' handler type 'soun', none 'vide'), searched in the file's first and
+    last few megabytes without decoding anything.
+    """
+    fix = "record or export the exercise as a video (mp4, mov, webm)"
+    if path.suffix.lower() in AUDIO_EXTENSIONS:
+        return f"{path} is an audio file with no picture: {fix}"
+    try:
+        with open(path, "rb") as f:
+            head = f.read(TRACK_PROBE_BYTES)
+            f.seek(max(0, path.stat().st_size - TRACK_PROBE_BYTES))
+            tail = f.read(TRACK_PROBE_BYTES)
+    except OSError:
+        return None
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return f"{path} is an audio file with no picture: {fix}"
+    handlers = set(re.findall(rb"hdlr.{8}(vide|soun)", head + tail, re.DOTALL))
+    if handlers == {b"soun"}:
+        return f"{path} has a sound track but no video track: {fix}"
+    return None
 
 
 # --------------------------------------------------------------------------- OpenCV capture
@@ -769,13 +800,16 @@ def _redact(url: str) -> str:
 @contextmanager
 def _quiet_opencv() -> Iterator[None]:
     """Silence OpenCV's own log while probing a source; the user gets our one-line error instead."""
+    # cv2.utils.logging is missing from some wheels (4.11 has only cv2.setLogLevel); 0 = silent.
     logging = getattr(getattr(cv2, "utils", None), "logging", None)
-    if logging is None:
+    get_level = getattr(logging, "getLogLevel", None) or getattr(cv2, "getLogLevel", None)
+    set_level = getattr(logging, "setLogLevel", None) or getattr(cv2, "setLogLevel", None)
+    if get_level is None or set_level is None:
         yield
         return
-    previous = logging.getLogLevel()
-    logging.setLogLevel(logging.LOG_LEVEL_SILENT)
+    previous = get_level()
+    set_level(0)
     try:
         yield
     finally:
-        logging.setLogLevel(previous)
+        set_level(previous)

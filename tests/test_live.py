@@ -289,8 +289,9 @@ def test_memory_per_frame_is_small():
     session = LiveSession(get_exercise("clamshell"), track.image_size)
     for k, t in enumerate(track.t_s[:60]):
         session.step(t, PoseResult(track.image_xyz[k], track.world_xyz[k], track.visibility[k], track.presence[k]))
-    row = session._rows[-1]
+    row = session._spool.last()
     assert row.dtype == np.float32 and row.nbytes <= 33 * 8 * 4
+    assert len(session) == 60 and len(session.raw_track()) == 60
 
 
 # --------------------------------------------------------------------------- overlay
