@@ -354,8 +354,14 @@ def fake_pose(monkeypatch, bridge_report):
 
 
 def _video(tmp_path: Path, name: str = "clip.mp4", when: datetime | None = None) -> Path:
-    path = tmp_path / name
-    path.write_bytes(b"not decoded: the pose step is replaced")
+    import cv2
+    import numpy as np
+
+    path = tmp_path / name  # a real (tiny) video: analyze opens it before any work; the pose step is replaced
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10, (64, 48))
+    for _ in range(3):
+        writer.write(np.zeros((48, 64, 3), np.uint8))
+    writer.release()
     if when is not None:
         os.utime(path, (when.timestamp(), when.timestamp()))
     return path
