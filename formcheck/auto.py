@@ -44,8 +44,11 @@ def check_sure(rec: Recognition, source: str, min_confidence: float = MIN_CONFID
     """Refuse to guess: no set found, or the best one below ``min_confidence``."""
     best = rec.best
     if best is None:
-        raise InputError(f"no exercise was recognised in {source} (it looks like rest or nobody in view): "
-                         "pass --exercise ID (see 'formcheck exercises')")
+        guesses = sorted({s.looked_like for s in rec.segments if s.looked_like})
+        why = (f"it looked a little like {', '.join(guesses)} but no rep or hold was found" if guesses
+               else "it looks like rest or nobody in view")
+        raise InputError(f"no exercise was recognised in {source} ({why}): pass --exercise ID "
+                         "(see 'formcheck exercises')")
     if best.confidence < min_confidence:
         raise InputError(f"not sure which exercise {source} shows (best guess {get_exercise(best.exercise).name}, "
                          f"confidence {best.confidence:.2f}; next {best.runner_up}): pass --exercise ID "
@@ -76,8 +79,8 @@ def analyze_auto(video: str | Path, out_dir: Path | None, model: str = "full", f
     if len(track) == 0 or not track.detected.any():
         raise InputError(f"no person was found in {video}: film your whole body, well lit")
     rec = recognize(track)
-    check_sure(rec, video.name)
     sets = analyse_sets(track, rec)
+    check_sure(rec, video.name)
     if len(sets) == 1:  # the whole recording, like --exercise with the recognised id
         result = analyze_track(get_exercise(sets[0].segment.exercise), track)
         sets[0].segment.side = engine_side(result) or sets[0].segment.side

@@ -32,6 +32,7 @@ GRID_HZ = 10.0  # features are computed on a fixed time grid, so the frame rate 
 MIN_CONFIDENCE = 0.6  # below this the answer is "unsure": the CLI asks for --exercise
 SWITCH_PENALTY = 6.0  # log-probability cost of changing class between windows (Viterbi)
 MIN_SET_S = 5.0  # shorter exercise stretches are not sets
+CONFIRM_CONFIDENCE = 0.9  # below this, a set in which the engine finds nothing is rest
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "recognizer.npz"
 
 _L = {n: INDEX[f"left_{n}"] for n in ("shoulder", "hip", "knee", "ankle", "wrist", "heel", "foot_index")}
@@ -221,12 +222,12 @@ def feature_names() -> list[str]:
     return names
 
 
-def _level_range(x: np.ndarray) -> tuple[float, float]:
+def _level_range(x: np.ndarray, units: float = 1.0) -> tuple[float, float]:
     x = x[np.isfinite(x)]
     if len(x) < 3:
         return 0.0, 0.0
     lo, med, hi = np.percentile(x, [10, 50, 90])
-    return float(med), float(hi - lo)
+    return float(med) / units, float(hi - lo) / units
 
 
 def _units(key: str) -> float:
@@ -278,8 +279,7 @@ def _window_features(body: BodySeries, rows: np.ndarray) -> np.ndarray:
     work = working_leg(body, rows)
     for leg in (work, 1 - work):
         for k in LEG_KEYS:
-            lv, rg = _level_range(body.legs[k][rows, leg])
-            f += [lv / _units(k), rg / _units(k)]
+            f += _level_range(body.legs[k][rows, leg], _units(k))
     m = body.leg_motion[rows]  # (n, 2, 6)
     spread = np.nan_to_num(np.nansum(np.nanstd(m, axis=0), axis=-1))
     f += [float(spread[work]), float(spread[1 - work])]
@@ -368,13 +368,20 @@ class Recognizer:
     classes: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
-    weights: np.ndarray  # (F, C)
+    weights: np.ndarray  # (F, C), or (H, C) after a hidden layer
     bias: np.ndarray  # (C,)
+    hidden_weights: np.ndarray | None = None  # (F, H): optional tanh layer for feature interactions
+    hidden_bias: np.ndarray | None = None  # (H,)
     info: dict = field(default_factory=dict)
 
-    def probabilities(self, features: np.ndarray) -> np.ndarray:
+    def _inputs(self, features: np.ndarray) -> np.ndarray:
         z = (np.atleast_2d(features) - self.mean) / self.scale
-        logits = z @ self.weights + self.bias
+        if self.hidden_weights is not None:
+            z = np.tanh(z @ self.hidden_weights + self.hidden_bias)
+        return z
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        logits = self._inputs(features) @ self.weights + self.bias
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
         return p / p.sum(axis=1, keepdims=True)
@@ -382,6 +389,8 @@ class Recognizer:
     def save(self, path: Path) -> None:
         np.savez_compressed(path, classes=np.array(self.classes), mean=self.mean, scale=self.scale,
                             weights=self.weights, bias=self.bias, feature_names=np.array(feature_names()),
+                            **({} if self.hidden_weights is None else
+                               {"hidden_weights": self.hidden_weights, "hidden_bias": self.hidden_bias}),
                             info=np.array(repr(sorted(self.info.items()))))
 
     @classmethod
@@ -395,7 +404,8 @@ class Recognizer:
             if list(d["feature_names"]) != feature_names():
                 raise InputError(f"the exercise recogniser {path} was built for other features: rebuild it "
                                  "with 'python scripts/train_recognizer.py'")
-            return cls(tuple(str(c) for c in d["classes"]), d["mean"], d["scale"], d["weights"], d["bias"])
+            hidden = (d["hidden_weights"], d["hidden_bias"]) if "hidden_weights" in d else (None, None)
+            return cls(tuple(str(c) for c in d["classes"]), d["mean"], d["scale"], d["weights"], d["bias"], *hidden)
 
 
 _DEFAULT: list[Recognizer] = []
@@ -408,8 +418,9 @@ def default_recognizer() -> Recognizer:
 
 
 def train_logistic(x: np.ndarray, y: np.ndarray, classes: tuple[str, ...], l2: float = 1e-3,
-                   steps: int = 1500, lr: float = 0.05, seed: int = 0) -> Recognizer:
-    """Fit the softmax regression by full-batch Adam (deterministic for a given seed)."""
+                   steps: int = 1500, lr: float = 0.05, seed: int = 0, hidden: int = 0) -> Recognizer:
+    """Fit the softmax regression (after a tanh layer of ``hidden`` units, if any) by
+    full-batch Adam with class-balanced weights; deterministic for a given seed."""
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-6] = 1.0
@@ -420,22 +431,32 @@ def train_logistic(x: np.ndarray, y: np.ndarray, classes: tuple[str, ...], l2: f
     counts = onehot.sum(axis=0)
     sample_w = (n / (c * np.maximum(counts, 1)))[y][:, None]  # balanced classes
     rng = np.random.default_rng(seed)
-    w = rng.normal(0, 0.01, (f, c))
-    b = np.zeros(c)
-    m = [np.zeros_like(w), np.zeros_like(b)]
-    v = [np.zeros_like(w), np.zeros_like(b)]
+    params = []
+    if hidden:
+        params += [rng.normal(0, 1.0 / np.sqrt(f), (f, hidden)), np.zeros(hidden)]
+    k = hidden or f
+    params += [rng.normal(0, 0.01, (k, c)), np.zeros(c)]
+    m = [np.zeros_like(q) for q in params]
+    v = [np.zeros_like(q) for q in params]
     for step in range(1, steps + 1):
-        logits = z @ w + b
+        h = np.tanh(z @ params[0] + params[1]) if hidden else z
+        w, b = params[-2], params[-1]
+        logits = h @ w + b
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
         p /= p.sum(axis=1, keepdims=True)
         g = (p - onehot) * sample_w / n
-        grads = [z.T @ g + l2 * w, g.sum(axis=0)]
-        for i, (param, grad) in enumerate(zip((w, b), grads)):
+        grads = [h.T @ g + l2 * w, g.sum(axis=0)]
+        if hidden:
+            gh = (g @ w.T) * (1 - h**2)
+            grads = [z.T @ gh + l2 * params[0], gh.sum(axis=0)] + grads
+        for i, (param, grad) in enumerate(zip(params, grads)):
             m[i] = 0.9 * m[i] + 0.1 * grad
             v[i] = 0.999 * v[i] + 0.001 * grad**2
             param -= lr * (m[i] / (1 - 0.9**step)) / (np.sqrt(v[i] / (1 - 0.999**step)) + 1e-8)
-    return Recognizer(tuple(classes), mean, scale, w, b)
+    if hidden:
+        return Recognizer(tuple(classes), mean, scale, params[2], params[3], params[0], params[1])
+    return Recognizer(tuple(classes), mean, scale, params[0], params[1])
 
 
 # --------------------------------------------------------------------------------------
@@ -452,6 +473,7 @@ class Segment:
     confidence: float  # mean probability of the exercise over its windows
     side: str | None = None  # left | right | both, from the engine once analysed
     runner_up: str | None = None
+    looked_like: str | None = None  # set to the exercise when the engine found nothing in it
 
     @property
     def is_set(self) -> bool:
@@ -543,8 +565,15 @@ def segments_from_path(windows: Windows, probs: np.ndarray, path: np.ndarray, cl
 def recognize(track: PoseTrack, recognizer: Recognizer | None = None, clean: bool = True,
               switch_penalty: float = SWITCH_PENALTY, min_set_s: float = MIN_SET_S) -> Recognition:
     """Classify every window of the track and smooth the answers into sets and rests."""
-    rec = recognizer or default_recognizer()
     windows = track_windows(track, clean=clean)
+    t0 = float(track.t_s[0]) if len(track) else 0.0
+    t1 = float(track.t_s[-1]) if len(track) else 0.0
+    return recognize_windows(windows, t0, t1, recognizer, switch_penalty, min_set_s)
+
+
+def recognize_windows(windows: Windows, t_start: float, t_end: float, recognizer: Recognizer | None = None,
+                      switch_penalty: float = SWITCH_PENALTY, min_set_s: float = MIN_SET_S) -> Recognition:
+    rec = recognizer or default_recognizer()
     classes = rec.classes
     rest = classes.index(REST)
     if len(windows.features):
@@ -556,9 +585,9 @@ def recognize(track: PoseTrack, recognizer: Recognizer | None = None, clean: boo
     probs[unseen] = 0.0
     probs[unseen, rest] = 1.0
     path = viterbi(np.log(np.clip(probs, 1e-9, 1.0)), switch_penalty)
-    t0 = float(track.t_s[0]) if len(track) else 0.0
-    t1 = float(track.t_s[-1]) if len(track) else 0.0
-    segments = segments_from_path(windows, probs, path, classes, t0, t1, min_set_s)
+    # A recording shorter than a set (a short clip of one exercise) is judged as a whole.
+    min_set_s = min(min_set_s, 0.6 * (t_end - t_start))
+    segments = segments_from_path(windows, probs, path, classes, t_start, t_end, min_set_s)
     return Recognition(windows, probs, classes, path, segments)
 
 
@@ -566,15 +595,16 @@ def recognize(track: PoseTrack, recognizer: Recognizer | None = None, clean: boo
 # Analysing each set with its own rules
 
 
-def set_span(rec: Recognition, index: int, pad_s: float = 1.5) -> tuple[float, float]:
-    """The time span to analyse for segment ``index``: padded into neighbouring rest (where
-    the engine learns the rest level), never into a neighbouring set."""
+def set_span(rec: Recognition, index: int, pad_before_s: float = 1.5, pad_after_s: float = 0.5) -> tuple[float, float]:
+    """The time span to analyse for segment ``index``, padded into neighbouring rest, never
+    into a neighbouring set. More before (the engine learns the rest level there) than after
+    (the last rep has ended by then, and the move to the next position could look like a rep)."""
     seg = rec.segments[index]
     start, end = seg.start_s, seg.end_s
     if index > 0 and not rec.segments[index - 1].is_set:
-        start = max(rec.segments[index - 1].start_s, start - pad_s)
+        start = max(rec.segments[index - 1].start_s, start - pad_before_s)
     if index + 1 < len(rec.segments) and not rec.segments[index + 1].is_set:
-        end = min(rec.segments[index + 1].end_s, end + pad_s)
+        end = min(rec.segments[index + 1].end_s, end + pad_after_s)
     return start, end
 
 
@@ -586,14 +616,28 @@ def slice_time(track: PoseTrack, start_s: float, end_s: float) -> PoseTrack:
 
 
 def engine_side(result) -> str | None:
-    """The working side as the engine saw it: the side of most reps (or holds); 'both' for bilateral."""
-    sides = [r.side or "both" for r in result.engine.reps] or [h.side or "both" for h in result.engine.holds]
+    """The working side as the engine saw it: the side of most reps (or holds).
+
+    'both' for a bilateral exercise, or when each side did a fair share (40 % or more) of
+    the reps; None when the engine named no side.
+    """
+    if not result.exercise.sided:
+        return "both"
+    sides = [r.side for r in result.engine.reps if r.side] or [h.side for h in result.engine.holds if h.side]
     if not sides:
         return None
-    values, counts = np.unique(sides, return_counts=True)
-    if len(values) > 1 and "both" not in values and counts.min() >= 2:
-        return "both"  # a set that worked each side in turn
-    return str(values[int(np.argmax(counts))])
+    left = sides.count("left")
+    if min(left, len(sides) - left) >= 0.4 * len(sides) and len(sides) >= 4:
+        return "both"
+    return "left" if left * 2 > len(sides) else "right"
+
+
+def window_side(rec: Recognition, seg: Segment) -> str | None:
+    """Fallback when the engine names no side in a set of reps: the leg that moved most."""
+    inside = (rec.windows.centre_s >= seg.start_s) & (rec.windows.centre_s <= seg.end_s)
+    if not inside.any():
+        return None
+    return "right" if rec.windows.working[inside].mean() > 0.5 else "left"
 
 
 @dataclass
@@ -604,7 +648,14 @@ class AnalysedSet:
 
 
 def analyse_sets(track: PoseTrack, rec: Recognition) -> list[AnalysedSet]:
-    """Each recognised set analysed by the engine with its own exercise's rules."""
+    """Each recognised set analysed by the engine with its own exercise's rules.
+
+    The engine gets a say: a stretch in which it finds no rep, no hold and no cycle of an
+    exercise recognised with less than CONFIRM_CONFIDENCE was probably not a set of it
+    (someone resting in the start position looks much like the exercise's first frames),
+    so it becomes rest, with ``looked_like`` keeping the recogniser's guess. A confident
+    answer stands, so that a set the engine cannot count is still reported (with no reps).
+    """
     from .analysis import analyze_track
     from .exercise import get_exercise
 
@@ -613,10 +664,14 @@ def analyse_sets(track: PoseTrack, rec: Recognition) -> list[AnalysedSet]:
         if not seg.is_set:
             continue
         part = slice_time(track, *set_span(rec, i))
-        if len(part) < 2:
+        result = analyze_track(get_exercise(seg.exercise), part) if len(part) >= 2 else None
+        found = result is not None and bool(result.engine.reps or result.engine.holds)
+        if not found and seg.confidence < CONFIRM_CONFIDENCE:
+            seg.looked_like, seg.exercise = seg.exercise, REST
             continue
-        result = analyze_track(get_exercise(seg.exercise), part)
         seg.side = engine_side(result)
+        if seg.side is None and result is not None and result.exercise.kind != "hold":
+            seg.side = window_side(rec, seg)  # in a hold the leg that moved need not be the one held
         out.append(AnalysedSet(seg, part, result))
     return out
 

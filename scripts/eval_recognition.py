@@ -35,11 +35,11 @@ from formcheck.synth.recognition_set import held_out_clips  # noqa: E402
 def clip_answer(track: PoseTrack) -> tuple[str, float, str | None, bool]:
     """(exercise or rest, confidence, side from the engine, unsure) for one recording."""
     rec = recognize(track)
+    analysed = analyse_sets(track, rec)  # the engine confirms each set (or turns it into rest)
     best = rec.best
     if best is None:
         conf = float(rec.probabilities[:, rec.classes.index(REST)].mean()) if len(rec.probabilities) else 1.0
         return REST, conf, None, False
-    analysed = analyse_sets(track, rec)
     side = next((a.segment.side for a in analysed if a.segment is best), None)
     return best.exercise, best.confidence, side, rec.unsure()
 
@@ -167,7 +167,12 @@ def main() -> None:
     ap.add_argument("--rendered-cache", type=Path, default=None)
     ap.add_argument("--skip-synthetic", action="store_true")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    ap.add_argument("--model", type=Path, default=None, help="recogniser weights (default models/recognizer.npz)")
     args = ap.parse_args()
+    if args.model:
+        from formcheck import recognize as recognize_module
+
+        recognize_module._DEFAULT[:] = [recognize_module.Recognizer.load(args.model)]
     figures = {}
     if not args.skip_synthetic:
         figures["synthetic"] = synthetic(args.per_side, args.rest_clips)

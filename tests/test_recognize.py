@@ -28,12 +28,16 @@ CACHE = Path("/tmp/formcheck-recognize-cache")
 @pytest.fixture(scope="module")
 def held_out():
     """Every scripted exercise once per side, plus rest clips, at 15 fps to keep it quick."""
-    clips = held_out_clips(per_side=1, rest_clips=4, fps=15.0)
-    return [(clip, recognize(clip.track)) for clip in clips]
+    clips = held_out_clips(per_side=1, rest_clips=4, fps=12.0)
+    out = []
+    for clip in clips:
+        rec = recognize(clip.track)
+        out.append((clip, rec, analyse_sets(clip.track, rec)))  # the engine confirms each set
+    return out
 
 
 def test_held_out_synthetic_accuracy_at_least_95_percent(held_out):
-    answers = [(clip.label, rec.best.exercise if rec.best else REST) for clip, rec in held_out]
+    answers = [(clip.label, rec.best.exercise if rec.best else REST) for clip, rec, _ in held_out]
     wrong = [a for a in answers if a[0] != a[1]]
     accuracy = 1 - len(wrong) / len(answers)
     assert accuracy >= 0.95, f"accuracy {accuracy:.3f}; misses (truth, answer): {wrong}"
@@ -44,21 +48,28 @@ def test_every_exercise_is_a_class():
 
 
 def test_side_is_the_working_leg(held_out):
-    """The engine names the side of the recognised set; bilateral exercises work both legs."""
-    checked = wrong = 0
-    for clip, rec in held_out:
+    """The engine names the side of the recognised set; bilateral exercises work both legs.
+
+    A hold whose rule names no side may leave it unnamed (None): missing, not wrong.
+    """
+    checked, named, wrong = 0, 0, []
+    for clip, rec, sets in held_out:
         if clip.label == REST or rec.best is None or rec.best.exercise != clip.label:
             continue
-        sets = analyse_sets(clip.track, rec)
         side = max(sets, key=lambda a: a.segment.duration_s).segment.side
         checked += 1
-        wrong += side != (clip.side or "both")
-    assert checked >= 40
-    assert wrong <= 0.05 * checked, f"{wrong} of {checked} sides wrong"
+        if side is None:
+            assert MOTIONS[clip.label].kind == "hold", clip.label
+            continue
+        named += 1
+        if side != (clip.side or "both"):
+            wrong.append((clip.label, clip.side, side))
+    assert checked >= 40 and named >= 0.9 * checked
+    assert len(wrong) <= 0.05 * named, f"{len(wrong)} of {named} sides wrong: {wrong}"
 
 
 def test_rest_is_not_an_exercise(held_out):
-    for clip, rec in held_out:
+    for clip, rec, _ in held_out:
         if clip.label == REST:
             assert rec.sets == [], [(s.exercise, s.confidence) for s in rec.sets]
 
@@ -66,6 +77,7 @@ def test_rest_is_not_an_exercise(held_out):
 def test_still_lying_person_is_not_an_exercise():
     track, _ = synthetic_track(MotionScript("bridge", reps=0, lead_in_s=15.0, fps=24), noise=TrackerNoise(seed=4))
     rec = recognize(track)
+    analyse_sets(track, rec)  # the recogniser alone may see a pelvic tilt; the engine finds no rep
     assert rec.sets == []
     with pytest.raises(InputError, match="--exercise"):
         check_sure(rec, "still.mp4")
@@ -136,3 +148,41 @@ def test_rendered_sample_video_is_recognised(name):
         track, _ = track_video(ROOT / "sample_videos" / f"{name}.mp4", "full")
     rec = recognize(track)
     assert rec.best is not None and rec.best.exercise == truth["exercise"]
+
+
+def _cli(tmp_path, monkeypatch, track):
+    """`formcheck analyze clip.mp4 --exercise auto` on a given landmark track (no video decoding)."""
+    from typer.testing import CliRunner
+
+    import formcheck.auto
+    from formcheck.cli import app
+
+    monkeypatch.setattr(formcheck.auto, "track_video", lambda video, model, progress, stride=1: (track, []))
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"")
+    out = tmp_path / "out"
+    return CliRunner().invoke(app, ["analyze", str(video), "--exercise", "auto", "--no-video", "--out", str(out)]), out
+
+
+def test_cli_auto_one_exercise_names_it(tmp_path, monkeypatch):
+    result, out = _cli(tmp_path, monkeypatch, _part("clamshell", 5, side="left", seed=8))
+    assert result.exit_code == 0, result.output
+    assert "recognised: Clamshell (left), confidence" in result.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["exercise"] == "clamshell" and report["summary"]["rep_count"] == 5
+    assert report["recognition"]["side"] == "left"
+
+
+def test_cli_auto_several_sets(tmp_path, monkeypatch):
+    track = concatenate([_part("bridge", 4, seed=9), _part("clamshell", 4, seed=10)], transition_s=2.0)
+    result, out = _cli(tmp_path, monkeypatch, track)
+    assert result.exit_code == 0, result.output
+    assert "2 sets recognised" in result.output
+    assert (out / "set1-bridge" / "report.json").exists() and (out / "set2-clamshell" / "report.json").exists()
+
+
+def test_cli_auto_on_rest_asks_for_the_exercise(tmp_path, monkeypatch):
+    track, _ = synthetic_track(MotionScript("bridge", reps=0, lead_in_s=12.0, fps=24), noise=TrackerNoise(seed=2))
+    result, _ = _cli(tmp_path, monkeypatch, track)
+    assert result.exit_code == 2
+    assert "pass --exercise" in result.output and len(result.output.strip().splitlines()) == 1
