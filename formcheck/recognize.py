@@ -32,7 +32,7 @@ GRID_HZ = 10.0  # features are computed on a fixed time grid, so the frame rate 
 MIN_CONFIDENCE = 0.6  # below this the answer is "unsure": the CLI asks for --exercise
 SWITCH_PENALTY = 6.0  # log-probability cost of changing class between windows (Viterbi)
 MIN_SET_S = 5.0  # shorter exercise stretches are not sets
-CONFIRM_CONFIDENCE = 0.9  # below this, a set in which the engine finds nothing is rest
+CONFIRM_CONFIDENCE = 0.9  # below this, a hold in which the engine times nothing is rest
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "recognizer.npz"
 
 _L = {n: INDEX[f"left_{n}"] for n in ("shoulder", "hip", "knee", "ankle", "wrist", "heel", "foot_index")}
@@ -83,6 +83,18 @@ def resample(track: PoseTrack, hz: float = GRID_HZ) -> tuple[np.ndarray, np.ndar
     return grid, out[..., :3], out[..., 3:]
 
 
+def _local_median(x: np.ndarray, half: int = int(2 * GRID_HZ)) -> np.ndarray:
+    """Median over +-2 s around each sample (NaN-aware), for sizes that change when the
+    person moves to another place or position in a recording of several sets."""
+    out = np.full(len(x), np.nan)
+    for i in range(len(x)):
+        v = x[max(0, i - half):i + half + 1]
+        v = v[np.isfinite(v)]
+        if len(v):
+            out[i] = np.median(v)
+    return out
+
+
 def _toward_head(dx: np.ndarray, half: int = int(2 * GRID_HZ)) -> np.ndarray:
     """+1 or -1 per sample: the image x direction from the hips to the face, over +-2 s."""
     out = np.ones(len(dx))
@@ -124,7 +136,7 @@ def _body_series(t, world, pix) -> BodySeries:
     sh_l, sh_r = w[:, _L["shoulder"]], w[:, _R["shoulder"]]
     hip_mid, sh_mid = 0.5 * (hip_l + hip_r), 0.5 * (sh_l + sh_r)
     trunk_len = np.linalg.norm(sh_mid - hip_mid, axis=-1)
-    scale = np.nanmedian(trunk_len) if np.isfinite(trunk_len).any() else 0.5
+    scale = _local_median(trunk_len)  # lengths are measured in trunk lengths, locally
     up = _unit(sh_mid - hip_mid)
     lat = (hip_l - hip_r) + (sh_l - sh_r)
     lat = _unit(lat - np.sum(lat * up, axis=-1, keepdims=True) * up)
@@ -148,7 +160,7 @@ def _body_series(t, world, pix) -> BodySeries:
     psh = 0.5 * (p[:, _L["shoulder"]] + p[:, _R["shoulder"]])
     ptrunk = psh - phip
     plen = np.linalg.norm(ptrunk, axis=-1)
-    pscale = np.nanmedian(plen) if np.isfinite(plen).any() else 1.0
+    pscale = _local_median(plen)
     toward = _toward_head(p[:, _NOSE, 0] - phip[:, 0])
     trunk.update({
         "image_trunk_up": -ptrunk[:, 1] / plen,
@@ -190,7 +202,7 @@ def _body_series(t, world, pix) -> BodySeries:
         }
         for k, v in values.items():
             legs.setdefault(k, []).append(v)
-        rel = np.concatenate([(knee - hip_mid) / scale, (ankle - hip_mid) / scale], axis=-1)
+        rel = np.concatenate([(knee - hip_mid) / scale[:, None], (ankle - hip_mid) / scale[:, None]], axis=-1)
         motion.append(rel)
     legs_arr = {k: np.stack(v, axis=1) for k, v in legs.items()}
     seen = np.isfinite(hip_mid[:, 0]) & np.isfinite(sh_mid[:, 0])
@@ -595,16 +607,19 @@ def recognize_windows(windows: Windows, t_start: float, t_end: float, recognizer
 # Analysing each set with its own rules
 
 
-def set_span(rec: Recognition, index: int, pad_before_s: float = 1.5, pad_after_s: float = 0.5) -> tuple[float, float]:
+def set_span(rec: Recognition, index: int, pad_before_s: float = 2.5, pad_after_s: float = 0.5) -> tuple[float, float]:
     """The time span to analyse for segment ``index``, padded into neighbouring rest, never
     into a neighbouring set. More before (the engine learns the rest level there) than after
     (the last rep has ended by then, and the move to the next position could look like a rep)."""
     seg = rec.segments[index]
     start, end = seg.start_s, seg.end_s
+    # Into at most half of a rest between two sets: its other half belongs to the change of position.
     if index > 0 and not rec.segments[index - 1].is_set:
-        start = max(rec.segments[index - 1].start_s, start - pad_before_s)
+        prev = rec.segments[index - 1]
+        start -= min(pad_before_s, prev.duration_s if index == 1 else 0.5 * prev.duration_s)
     if index + 1 < len(rec.segments) and not rec.segments[index + 1].is_set:
-        end = min(rec.segments[index + 1].end_s, end + pad_after_s)
+        nxt = rec.segments[index + 1]
+        end += min(pad_after_s, nxt.duration_s if index + 2 == len(rec.segments) else 0.5 * nxt.duration_s)
     return start, end
 
 
@@ -650,11 +665,12 @@ class AnalysedSet:
 def analyse_sets(track: PoseTrack, rec: Recognition) -> list[AnalysedSet]:
     """Each recognised set analysed by the engine with its own exercise's rules.
 
-    The engine gets a say: a stretch in which it finds no rep, no hold and no cycle of an
-    exercise recognised with less than CONFIRM_CONFIDENCE was probably not a set of it
-    (someone resting in the start position looks much like the exercise's first frames),
-    so it becomes rest, with ``looked_like`` keeping the recogniser's guess. A confident
-    answer stands, so that a set the engine cannot count is still reported (with no reps).
+    The engine gets a say: a stretch of a reps or cyclic exercise in which it counts
+    nothing was not a set of it (someone resting in the start position looks much like the
+    exercise), so it becomes rest, with ``looked_like`` keeping the recogniser's guess. A
+    hold is kept when recognised with CONFIRM_CONFIDENCE or more, even if the engine times
+    no hold in it (its position rule is strict about the camera view): the report then
+    says 0 s held rather than that nothing was done.
     """
     from .analysis import analyze_track
     from .exercise import get_exercise
@@ -666,7 +682,8 @@ def analyse_sets(track: PoseTrack, rec: Recognition) -> list[AnalysedSet]:
         part = slice_time(track, *set_span(rec, i))
         result = analyze_track(get_exercise(seg.exercise), part) if len(part) >= 2 else None
         found = result is not None and bool(result.engine.reps or result.engine.holds)
-        if not found and seg.confidence < CONFIRM_CONFIDENCE:
+        moves = get_exercise(seg.exercise).kind != "hold"  # defined by movement: no rep, no set
+        if not found and (moves or seg.confidence < CONFIRM_CONFIDENCE):
             seg.looked_like, seg.exercise = seg.exercise, REST
             continue
         seg.side = engine_side(result)

@@ -186,3 +186,17 @@ def test_cli_auto_on_rest_asks_for_the_exercise(tmp_path, monkeypatch):
     result, _ = _cli(tmp_path, monkeypatch, track)
     assert result.exit_code == 2
     assert "pass --exercise" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_sample_videos_back_to_back_are_three_sets():
+    """MediaPipe tracks of three rendered sample clips joined with hard cuts (cached tracks only)."""
+    names = ["bridge_clean_left", "clamshell_clean_right", "prone_hip_extension_clean_left"]
+    files = [CACHE / f"{n}.mp4.full.npz" for n in names]
+    if not all(f.exists() for f in files):
+        pytest.skip(f"no cached tracks in {CACHE} (python scripts/eval_recognition.py makes them)")
+    track = concatenate([PoseTrack.from_npz(f) for f in files], transition_s=0.0)
+    rec = recognize(track)
+    sets = analyse_sets(track, rec)
+    truths = [json.loads((ROOT / "sample_videos" / f"{n}.truth.json").read_text()) for n in names]
+    assert [a.segment.exercise for a in sets] == [t["exercise"] for t in truths]
+    assert [len(a.result.engine.reps) for a in sets] == [t["complete_reps"] for t in truths]
