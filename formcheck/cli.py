@@ -131,7 +131,7 @@ def analyze(
     videos: Annotated[list[Path], typer.Argument(  # issue 8: several videos, a folder of videos or a glob = batch
         help="Video file (mp4, mov, avi, webm, GIF) or a folder of images; several videos, a folder of "
              "videos or a quoted glob (\"clips/*.mp4\") analyse each into --out/<name>/.")],
-    exercise: Annotated[Optional[str], typer.Option("--exercise", "-e", help="Exercise id (see 'formcheck exercises').")] = None,
+    exercise: Annotated[Optional[str], typer.Option("--exercise", "-e", help="Exercise id (see 'formcheck exercises'), or auto to recognise it.")] = None,
     exercise_file: Annotated[Optional[Path], typer.Option("--exercise-file", help="A custom exercise TOML file.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: next to the video; for a batch, "
                                                                           "<folder>-formcheck or ./formcheck-batch).")] = None,
@@ -162,6 +162,11 @@ def analyze(
     from .pose import model_path
     from .video import open_source
 
+    # --- issue 9: recognition ---
+    if exercise == "auto" and exercise_file is None:
+        _analyze_auto(videos, out_dir, model.value, force, as_json, no_video, stride)
+        return
+    # --- end issue 9 ---
     ex = _load_exercise(exercise, exercise_file)
     history = _HistoryWriter(db, no_history, performed_on)  # issue 9: before any work, so a bad --date fails fast
     # --- issue 8: batch ---
@@ -202,6 +207,52 @@ def analyze(
     _print_report(analysis.report)
     html = target / "report.html"
     out.print(f"Report: {html if html.exists() else target / 'report.json'}")
+
+
+# --- issue 9: recognition ---
+def _analyze_auto(videos: list[Path], out_dir: Optional[Path], model: str, force: bool, as_json: bool,
+                  no_video: bool, stride: int) -> None:
+    """--exercise auto: recognise the exercise (or the sets of several) and report each set."""
+    from .auto import SETS_NAME, analyze_auto
+    from .pipeline import default_out_dir, prepare_out_dir
+    from .pose import model_path
+
+    if len(videos) != 1 or videos[0].is_dir() and any(videos[0].glob("*.mp4")):
+        raise InputError("--exercise auto takes one video at a time: run it once per video")
+    video = videos[0]
+    if not video.exists():
+        raise InputError(f"no such file: {video}")
+    model_path(model)
+    target = prepare_out_dir(out_dir or default_out_dir(video), force)
+    with err.status(f"Analysing {video.name}", spinner="dots") if err.is_terminal and not as_json else _nothing():
+        auto = analyze_auto(video, target, model, force=force, video_out=not no_video, stride=stride)
+    if as_json:
+        print(json.dumps(auto.reports[0] if len(auto.reports) == 1 else auto.summary, indent=1))
+        return
+    if len(auto.reports) == 1:
+        _print_report(auto.reports[0])
+        out.print(auto.reports[0]["recognition"]["text"], highlight=False)
+        html = target / "report.html"
+        out.print(f"Report: {html if html.exists() else target / 'report.json'}")
+        return
+    table = Table(title=f"{video.name}: {len(auto.reports)} sets recognised")
+    for col in ("set", "exercise", "side", "from", "to", "confidence", "reps", "hold", "faults"):
+        table.add_column(col, overflow="fold")
+    for row in auto.summary["sets"]:
+        table.add_row(str(row["set"]), row["name"], row["side"] or "-", f"{row['start_s']:.0f} s",
+                      f"{row['end_s']:.0f} s", f"{row['confidence']:.2f}", str(row["reps"]), f"{row['hold_s']:.0f} s",
+                      ", ".join(f"{k} x{v}" for k, v in row["faults"].items()) or "-")
+    out.print(table)
+    out.print(f"Summary: {target / SETS_NAME}; reports in {target}/set<N>-<exercise>/")
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+# --- end issue 9 ---
 
 
 # --- issue 8: batch analysis ---
