@@ -163,12 +163,12 @@ def analyze(
     from .video import open_source
 
     # --- issue 9: recognition ---
+    history = _HistoryWriter(db, no_history, performed_on)  # issue 9: before any work, so a bad --date fails fast
     if exercise == "auto" and exercise_file is None:
-        _analyze_auto(videos, out_dir, model.value, force, as_json, no_video, stride)
+        _analyze_auto(videos, out_dir, model.value, force, as_json, no_video, stride, history)
         return
     # --- end issue 9 ---
     ex = _load_exercise(exercise, exercise_file)
-    history = _HistoryWriter(db, no_history, performed_on)  # issue 9: before any work, so a bad --date fails fast
     # --- issue 8: batch ---
     from .batch import is_batch_input
 
@@ -211,8 +211,8 @@ def analyze(
 
 # --- issue 9: recognition ---
 def _analyze_auto(videos: list[Path], out_dir: Optional[Path], model: str, force: bool, as_json: bool,
-                  no_video: bool, stride: int) -> None:
-    """--exercise auto: recognise the exercise (or the sets of several) and report each set."""
+                  no_video: bool, stride: int, history: "_HistoryWriter | None" = None) -> None:
+    """--exercise auto: recognise the exercise (or the sets of several) and report each set (each into the history)."""
     from .auto import SETS_NAME, analyze_auto
     from .pipeline import default_out_dir, prepare_out_dir
     from .pose import model_path
@@ -226,6 +226,9 @@ def _analyze_auto(videos: list[Path], out_dir: Optional[Path], model: str, force
     target = prepare_out_dir(out_dir or default_out_dir(video), force)
     with err.status(f"Analysing {video.name}", spinner="dots") if err.is_terminal and not as_json else _nothing():
         auto = analyze_auto(video, target, model, force=force, video_out=not no_video, stride=stride)
+    for report, folder in zip(auto.reports, auto.out_dirs):
+        if history is not None:
+            history.record(report, folder, video)
     if as_json:
         print(json.dumps(auto.reports[0] if len(auto.reports) == 1 else auto.summary, indent=1))
         return

@@ -161,7 +161,8 @@ def _cli(tmp_path, monkeypatch, track):
     video = tmp_path / "clip.mp4"
     video.write_bytes(b"")
     out = tmp_path / "out"
-    return CliRunner().invoke(app, ["analyze", str(video), "--exercise", "auto", "--no-video", "--out", str(out)]), out
+    return CliRunner().invoke(app, ["analyze", str(video), "--exercise", "auto", "--no-video", "--out", str(out),
+                                    "--db", str(tmp_path / "history.sqlite3")]), out
 
 
 def test_cli_auto_one_exercise_names_it(tmp_path, monkeypatch):
@@ -179,6 +180,9 @@ def test_cli_auto_several_sets(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "2 sets recognised" in result.output
     assert (out / "set1-bridge" / "report.json").exists() and (out / "set2-clamshell" / "report.json").exists()
+    from formcheck.history import list_sessions  # each recognised set is a session in the history
+
+    assert [h.figures.exercise for h in list_sessions(tmp_path / "history.sqlite3")] == ["bridge", "clamshell"]
 
 
 def test_cli_auto_on_rest_asks_for_the_exercise(tmp_path, monkeypatch):
