@@ -322,18 +322,25 @@ def parse_exercise(data: dict, origin: str) -> Exercise:
     return ex
 
 
-def load_exercise_file(path: str | Path) -> Exercise:
-    """Load a custom exercise from a TOML file; errors are one line naming the field."""
+def read_toml_file(path: str | Path, what: str, error: type[Exception] = ExerciseFileError) -> tuple[dict, str]:
+    """A user's TOML data file (an exercise, a routine) as plain data, size-capped; never executed.
+
+    Returns the data and the file name that error messages name.
+    """
     p = Path(path)
     if not p.is_file():
-        raise ExerciseFileError(f"no such exercise file: {p}")
+        raise error(f"no such {what} file: {p}")
     if p.stat().st_size > 256_000:
-        raise ExerciseFileError(f"{p.name}: too large for an exercise file (over 256 kB)")
+        raise error(f"{p.name}: too large for {'an' if what[0] in 'aeiou' else 'a'} {what} file (over 256 kB)")
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        return tomllib.loads(p.read_text(encoding="utf-8")), p.name
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ExerciseFileError(f"{p.name}: not valid TOML: {exc}") from None
-    return parse_exercise(data, p.name)
+        raise error(f"{p.name}: not valid TOML: {exc}") from None
+
+
+def load_exercise_file(path: str | Path) -> Exercise:
+    """Load a custom exercise from a TOML file; errors are one line naming the field."""
+    return parse_exercise(*read_toml_file(path, "exercise"))
 
 
 def builtin_exercises() -> dict[str, Exercise]:

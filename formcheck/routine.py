@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import InputError
-from .exercise import Exercise, ExerciseFileError, _Reader, builtin_exercises
+from .exercise import Exercise, ExerciseFileError, _Reader, builtin_exercises, read_toml_file
 from .engine import FrameVerdict
 from .live import LiveFrame, LiveSession, _Cues, _display_image, _draw, _LiveLoop, _open, finish_session
 from .routine_report import SETS_DIR, build_routine_report, set_entry, write_routine_report
@@ -211,16 +211,7 @@ def parse_routine(data: dict, origin: str, catalogue: dict[str, Exercise] | None
 
 def load_routine_file(path: str | Path) -> Routine:
     """A custom routine from a TOML file; errors are one line naming the field."""
-    p = Path(path)
-    if not p.is_file():
-        raise RoutineFileError(f"no such routine file: {p}")
-    if p.stat().st_size > 256_000:
-        raise RoutineFileError(f"{p.name}: too large for a routine file (over 256 kB)")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RoutineFileError(f"{p.name}: not valid TOML: {exc}") from None
-    return parse_routine(data, p.name)
+    return parse_routine(*read_toml_file(path, "routine", RoutineFileError))
 
 
 def builtin_routines() -> dict[str, Routine]:
