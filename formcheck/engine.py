@@ -560,6 +560,15 @@ class ExerciseEngine:
         return FrameVerdict(t, phase, key, counts, sum(counts.values()), hold_now, active,
                             self.reps[-1] if self.reps else None, tracked)
 
+    def open_since(self) -> float | None:
+        """Earliest time a rep still open could place its peak at (None: no rep open).
+
+        Issue 8: the annotated video is drawn while the analysis runs; a rep's picture is taken
+        at its peak, known only once the rep is over, so drawing waits behind this time.
+        """
+        times = [r["samples"][0][0] for r in (self._rep, self._returning) if r is not None and r["samples"]]
+        return min(times) if times else None
+
     def finish(self) -> None:
         """Close whatever is open at the end of the session (a cut-short session keeps its reps)."""
         if self._lost_since is not None and self.last_t is not None:
