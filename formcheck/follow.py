@@ -126,12 +126,17 @@ class VerdictFeed:
 
 
 class FollowingWriter(threading.Thread):
-    """Decodes ``video_path`` again, a little behind the analysis, and writes the annotated video."""
+    """Decodes ``video_path`` again, a little behind the analysis, and writes the annotated video.
 
-    def __init__(self, video_path: str | Path, exercise: Exercise, out_path: str | Path, feed: VerdictFeed,
+    ``out_path`` None: only the rep pictures (``--no-video``), no drawing or encoding; this
+    replaces the decode after the analysis that ``annotate.collect_thumbnails`` did.
+    """
+
+    def __init__(self, video_path: str | Path, exercise: Exercise, out_path: str | Path | None, feed: VerdictFeed,
                  max_pixels: int = MAX_VIDEO_PIXELS, thumb_width: int = THUMB_WIDTH):
         super().__init__(name="formcheck-follow-writer", daemon=True)
-        self.video_path, self.exercise, self.out_path, self.feed = video_path, exercise, Path(out_path), feed
+        self.video_path, self.exercise, self.feed = video_path, exercise, feed
+        self.out_path = None if out_path is None else Path(out_path)
         self.max_pixels, self.thumb_width = max_pixels, thumb_width
         self.written = 0
         self.total: int | None = None
@@ -163,6 +168,8 @@ class FollowingWriter(threading.Thread):
         self.join()
 
     def _write(self) -> AnnotatedVideo:
+        if self.out_path is None:
+            return self._pictures_only()
         draw, feed = overlay_function(), self.feed
         thumbs: dict[int, np.ndarray] = {}
         with open_source(self.video_path) as src:
@@ -195,3 +202,22 @@ class FollowingWriter(threading.Thread):
             writer.close()
         _readable(self.out_path)
         return AnnotatedVideo(self.out_path, self.written, fps, thumbs)
+
+    def _pictures_only(self) -> AnnotatedVideo:
+        """Each rep's peak frame as a thumbnail; every other frame is only decoded."""
+        feed = self.feed
+        thumbs: dict[int, np.ndarray] = {}
+        with open_source(self.video_path) as src:
+            self.total = src.info.frame_count
+            k = 0
+            for frame in src:
+                k = feed.row_for(frame.t_s, k)
+                landmarks = feed.landmarks(k)
+                reps = feed.peaks.pop(k, [])
+                if reps:
+                    image, scale = _scaled(frame.image, self.max_pixels)
+                    thumb = thumbnail(image, None if landmarks is None else landmarks * scale, self.thumb_width)
+                    for rep_index in reps:
+                        thumbs[rep_index] = thumb
+                self.written += 1
+        return AnnotatedVideo(Path(), 0, 0.0, thumbs)

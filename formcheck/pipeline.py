@@ -102,7 +102,7 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
     video = Path(video)
     writer = None
     try:
-        stream, writer, skipped = _pose_pass(video, exercise, out_dir if video_out else None, model, progress,
+        stream, writer, skipped = _pose_pass(video, exercise, out_dir, video_out, model, progress,
                                              video_progress, stride)
         if stream is None or stream.rows == 0:
             raise InputError(f"{video} has no frames to analyse")
@@ -129,15 +129,19 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
             if writer is not None:
                 writer.cancel()
             raise FormcheckError(f"could not write the report to {out_dir}: {exc.strerror or exc}") from None
-        made = (lambda: writer.result(video_progress)) if writer is not None else None
+        made = (lambda: writer.result(video_progress if video_out else None)) if writer is not None else None
         write_feedback_files(report, result, out_dir, video if video_out else None, source=video,
                              progress=video_progress, annotated=made)
     return Analysis(result, report, out_dir)
 
 
-def _pose_pass(video: Path, exercise: Exercise, video_dir: Path | None, model: str, progress, video_progress,
-               stride: int):
-    """One decode: pose per frame, pushed into a SessionStream; a writer follows when ``video_dir`` is set."""
+def _pose_pass(video: Path, exercise: Exercise, out_dir: Path | None, video_out: bool, model: str, progress,
+               video_progress, stride: int):
+    """One decode: pose per frame, pushed into a SessionStream.
+
+    With an ``out_dir``, a writer thread follows the analysis: the annotated video and the rep
+    pictures, or the rep pictures alone without ``video_out``.
+    """
     from .analysis import SessionStream
     from .follow import FollowingWriter, VerdictFeed
     from .html_report import VIDEO_NAME
@@ -155,9 +159,9 @@ def _pose_pass(video: Path, exercise: Exercise, video_dir: Path | None, model: s
             for n, (t_s, size, r) in enumerate(detect_frames(frames, model), start=1):
                 if stream is None:
                     stream = SessionStream(exercise, size)
-                    if video_dir is not None:
+                    if out_dir is not None:
                         feed = VerdictFeed(stream.verdicts)
-                        writer = FollowingWriter(video, exercise, video_dir / VIDEO_NAME, feed)
+                        writer = FollowingWriter(video, exercise, out_dir / VIDEO_NAME if video_out else None, feed)
                         writer.start()
                 if feed is not None:
                     feed.add_time(t_s)
@@ -165,7 +169,7 @@ def _pose_pass(video: Path, exercise: Exercise, video_dir: Path | None, model: s
                           else stream.push(t_s, nan, nan, zeros, zeros, False))
                 if feed is not None:
                     feed.add_rows(blocks, stream.engine)
-                    if video_progress is not None and writer.written:
+                    if video_out and video_progress is not None and writer.written:
                         video_progress(writer.written, writer.total)
                 if progress is not None:
                     progress(min(n * stride, total or n * stride), total)
@@ -182,7 +186,8 @@ def write_feedback_files(report: dict, result: SessionResult, out_dir: Path, vid
 
     ``source``: the recording, to take the rep pictures from when no annotated video is made.
     ``annotated``: returns the annotated video already being written (issue 8: during the pose
-    pass, ``formcheck.follow``) instead of drawing it here in a second pass.
+    pass, ``formcheck.follow``) instead of drawing it here in a second pass; with ``video``
+    None, its rep pictures only (decoded alongside the pose pass, not after it).
 
     A failure in one of them is added to the report's tracking warnings (and report.json is
     written again) instead of ending the run: the counts are already safe. Returns the new warnings.
@@ -208,7 +213,10 @@ def write_feedback_files(report: dict, result: SessionResult, out_dir: Path, vid
             thumbnails, video_name = done.thumbnails, VIDEO_NAME
     if video_name is None:
         attempt("old annotated video", lambda: (out_dir / VIDEO_NAME).unlink(missing_ok=True))  # would not match
-    if video is None and source is not None:  # --no-video: still a picture of each rep for the HTML
+    if video is None and annotated is not None:  # --no-video: pictures taken during the pose pass
+        done = attempt("rep pictures", annotated)
+        thumbnails = done.thumbnails if done is not None else None
+    elif video is None and source is not None:  # --no-video: still a picture of each rep for the HTML
         thumbnails = attempt("rep pictures", lambda: collect_thumbnails(source, result))
     warnings = report["tracking"]["warnings"]
     warnings.extend(problems)  # before the HTML, so the page shows them

@@ -34,7 +34,7 @@ from .cleaning import (_BODY_BONES, _HIPS, _SHOULDERS, CleaningOptions, _butter_
                        _nanmedian_last_axis)
 
 SETTLE_CYCLES = 3.0  # filter settling time, in periods of the cutoff frequency
-CHUNK_S = 1.0  # rows emitted per step: fewer, larger steps cost less (each window is re-cleaned)
+CHUNK_S = 2.0  # seconds emitted per step: larger steps cost less (each window is re-cleaned), lag more
 HISTORY_S = 60.0  # the bone-length median looks back this far
 
 _A = np.array([a for a, _ in _BODY_BONES])
@@ -75,9 +75,12 @@ class WindowedCleaner:
         self._trunk = np.zeros(0)
         self._judged = 0
         self._emitted = 0
+        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # pushed, not yet in the buffers
+        self._pending_rows = 0
 
     @property
     def rows(self) -> int:
+        """Rows in the context buffers (pushed rows wait outside until a step may run)."""
         return self._base + len(self._t)
 
     def push(self, t, image_xyz, world_xyz, visibility, detected) -> list[tuple[int, np.ndarray, np.ndarray]]:
@@ -86,21 +89,37 @@ class WindowedCleaner:
         xyz = np.array(image_xyz, float).reshape(len(t), 33, 3)
         xyz[np.asarray(visibility, float).reshape(len(t), 33) < self.opts.min_visibility] = np.nan
         xyz[~np.atleast_1d(np.asarray(detected, bool))] = np.nan
+        self._pending.append((t, xyz, np.asarray(world_xyz, float).reshape(len(t), 33, 3)))
+        self._pending_rows += len(t)
+        # No step can run before a chunk and its lookahead have arrived: skip the bookkeeping till then.
+        first_t = self._t[self._row(self._emitted)] if self._emitted < len(self._t) + self._base else \
+            self._pending[0][0][0]
+        if t[-1] < first_t + self.chunk_s + self.ahead_s:
+            return []
+        self._take_pending()
+        return self._steps(final=False)
+
+    def _take_pending(self) -> None:
+        """Move pushed rows into the context buffers (one concatenation per step, not per row)."""
+        if not self._pending:
+            return
+        t, xyz, world = (np.concatenate([p[i] for p in self._pending]) for i in range(3))
+        self._pending, self._pending_rows = [], 0
         px = xyz[..., :2] * self.size
         with np.errstate(invalid="ignore"):
             trunk = np.linalg.norm(px[:, _SHOULDERS].mean(axis=1) - px[:, _HIPS].mean(axis=1), axis=-1)
         lengths = np.linalg.norm(px[:, _A] - px[:, _B], axis=-1)
         self._t = np.concatenate([self._t, t])
         self._xyz = np.concatenate([self._xyz, xyz])
-        self._world = np.concatenate([self._world, np.asarray(world_xyz, float).reshape(len(t), 33, 3)])
+        self._world = np.concatenate([self._world, world])
         self._px = np.concatenate([self._px, px])
         self._hist_t = np.concatenate([self._hist_t, t])
         self._lengths = np.concatenate([self._lengths, lengths])
         self._trunk = np.concatenate([self._trunk, trunk])
-        return self._steps(final=False)
 
     def finish(self) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """Every row not yet returned (the end of the recording closes the last window)."""
+        self._take_pending()
         return self._steps(final=True)
 
     # ------------------------------------------------------------------ schedule
