@@ -123,6 +123,7 @@ class SessionStream:
             self._cleaned(self.cleaner.finish())
         raw = raw if raw is not None else self.raw_track()
         track = self._clean_track(raw)
+        self._raw, self._clean = [], []  # now held (as float64) by the two tracks
         if self.whole_track:
             self._run_engine(track)
         self.engine.finish()
@@ -138,8 +139,8 @@ class SessionStream:
         return PoseTrack(*parts[:5], self.image_size, parts[5])
 
     def _clean_track(self, raw: PoseTrack) -> PoseTrack:
-        if not self._clean:
-            return replace(raw, image_xyz=raw.image_xyz[:0], world_xyz=raw.world_xyz[:0]) if len(raw) == 0 else raw
+        if not self._clean:  # nothing pushed
+            return raw
         return replace(raw, image_xyz=np.concatenate([c[0] for c in self._clean]),
                        world_xyz=np.concatenate([c[1] for c in self._clean]))
 

@@ -96,9 +96,13 @@ class Hold:
                 "faults": [f.to_dict() for f in self.faults]}
 
 
-@dataclass
+@dataclass(slots=True)
 class FrameVerdict:
-    """What the overlay shows for one frame."""
+    """What the overlay shows for one frame.
+
+    One per analysed frame is kept for the whole session (issue 8: slots, and the per-side
+    counts shared with the previous frame while they are unchanged, keep a long session small).
+    """
 
     t_s: float
     phase: str  # waiting | rest | lifting | lowering | holding | lost
@@ -177,6 +181,7 @@ class ExerciseEngine:
         self._peak_faults = [f for f in exercise.faults if f.check == "peak"]
         self._bout_starts: list[int] = []  # cyclic: index into reps where each bout of cycles starts
         self._last_v: np.ndarray | None = None  # the rep signal's last values (NaN filled)
+        self._last_counts: dict[str, int] | None = None
 
     # ---------------------------------------------------------------- per frame
     def update(self, frame: FrameInput) -> FrameVerdict:
@@ -551,6 +556,9 @@ class ExerciseEngine:
             if open_item is not None:
                 active += [_event(w.fault, w.since, None) for w in open_item["watches"] if w.active]
         counts = self.counts_by_side()
+        if counts == self._last_counts:
+            counts = self._last_counts  # the same values: share the previous frame's dict
+        self._last_counts = counts
         hold_now = 0.0
         if self._hold is not None:
             hold_now = self._hold["last_in"] - self._hold["start"]
