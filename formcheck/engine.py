@@ -568,14 +568,15 @@ class ExerciseEngine:
         return FrameVerdict(t, phase, key, counts, sum(counts.values()), hold_now, active,
                             self.reps[-1] if self.reps else None, tracked)
 
-    def open_since(self) -> float | None:
-        """Earliest time a rep still open could place its peak at (None: no rep open).
+    def open_peaks(self) -> list[float]:
+        """Peak times of the reps still open (rising, or counted and settling back to rest).
 
-        Issue 8: the annotated video is drawn while the analysis runs; a rep's picture is taken
-        at its peak, known only once the rep is over, so drawing waits behind this time.
+        Issue 8: the annotated video is drawn while the analysis runs, a little behind it; a
+        rep's picture is taken at its peak, which is final only once the rep is over. The
+        frames the engine has seen can hold at most these peaks, so the writer keeps only
+        their pictures until the rep closes.
         """
-        times = [r["samples"][0][0] for r in (self._rep, self._returning) if r is not None and r["samples"]]
-        return min(times) if times else None
+        return [r["peak_t"] for r in (self._rep, self._returning) if r is not None]
 
     def finish(self) -> None:
         """Close whatever is open at the end of the session (a cut-short session keeps its reps)."""

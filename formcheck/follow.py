@@ -7,13 +7,15 @@ behind the verdicts: decoding costs about 1 ms a frame at 480p, a buffer of 3 s 
 frames would cost 110 MB (and 4K frames far more). Memory stays flat; drawing and VP8
 encoding run on the second core while the pose model runs on the first.
 
-Each rep's picture is taken at its peak, known only once the rep is over, so the writer
-never passes the first frame of a rep still open (:meth:`ExerciseEngine.open_since`).
+Each rep's picture is taken at its peak, known only once the rep is over: when the writer
+draws the current peak of a rep still open (:meth:`ExerciseEngine.open_peaks`), it keeps
+that frame's picture until the rep closes (one or two small pictures at a time).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -41,11 +43,15 @@ class VerdictFeed:
         self.t: list[float] = []
         self.verdicts = verdicts  # SessionStream.verdicts: appended by the analysis thread only
         self._px = np.zeros((256, 33, 2), np.float32)
-        self.ready = 0  # rows the writer may draw (cleaned, with verdicts, no open rep before them)
-        self.peaks: dict[int, list[int]] = {}  # row -> rep indexes whose peak it is
+        self.ready = 0  # rows the writer may draw (cleaned, with verdicts)
+        self.peaks: dict[int, list[int]] = {}  # row not drawn yet -> rep indexes whose peak it is
+        self.open_rows: set[int] = set()  # rows of the open reps' current peaks
+        self.candidates: dict[int, np.ndarray] = {}  # open peak row already drawn -> its picture
+        self.thumbnails: dict[int, np.ndarray] = {}  # rep index -> picture
         self._reps_seen = 0
         self.done = False
         self.cancelled = False
+        self.waited_s = 0.0
 
     # ------------------------------------------------------------ analysis thread
     def add_time(self, t_s: float) -> None:
@@ -63,11 +69,9 @@ class VerdictFeed:
                                                                   np.float32)])
                 self._px[first:end] = px
             self._note_reps(engine.reps)
-            since = engine.open_since()
-            limit = len(self.verdicts)
-            if since is not None:
-                limit = min(limit, int(np.searchsorted(self.t, since, "left")))
-            self.ready = max(self.ready, limit)
+            self.open_rows = {self._nearest_row(t) for t in engine.open_peaks()}
+            self.candidates = {k: v for k, v in self.candidates.items() if k in self.open_rows}
+            self.ready = len(self.verdicts)
             self._cond.notify_all()
 
     def finish(self, engine) -> None:
@@ -82,22 +86,47 @@ class VerdictFeed:
             self.cancelled = True
             self._cond.notify_all()
 
+    def _nearest_row(self, t_s: float) -> int:
+        """The row nearest ``t_s`` (as ``annotate.peak_frames`` picks it)."""
+        t = self.t
+        k = int(np.clip(np.searchsorted(t, t_s), 0, len(t) - 1))
+        if k > 0 and abs(t[k - 1] - t_s) <= abs(t[k] - t_s):
+            k -= 1
+        return k
+
     def _note_reps(self, reps) -> None:
-        t = np.asarray(self.t)
+        """New reps: their picture if the writer kept it, else the writer takes it when it gets there."""
         for rep in reps[self._reps_seen:]:
-            k = int(np.clip(np.searchsorted(t, rep.peak_s), 0, len(t) - 1))
-            if k > 0 and abs(t[k - 1] - rep.peak_s) <= abs(t[k] - rep.peak_s):
-                k -= 1
-            self.peaks.setdefault(k, []).append(rep.index)
+            k = self._nearest_row(rep.peak_s)
+            if k in self.candidates:
+                self.thumbnails[rep.index] = self.candidates[k]
+            else:
+                self.peaks.setdefault(k, []).append(rep.index)
         self._reps_seen = len(reps)
+
+    def wants_picture(self, k: int) -> bool:
+        """Whether row ``k`` is, or may become, a rep's peak (checked when the writer draws it)."""
+        with self._cond:
+            return k in self.peaks or k in self.open_rows
+
+    def offer_picture(self, k: int, picture: np.ndarray) -> None:
+        """Row ``k``'s picture, just drawn: a rep's, or kept while its rep is open."""
+        with self._cond:
+            for rep_index in self.peaks.pop(k, []):
+                self.thumbnails[rep_index] = picture
+            if k in self.open_rows:
+                self.candidates[k] = picture
 
     # ------------------------------------------------------------ writer thread
     def _wait(self, until) -> None:
         with self._cond:
-            while not until():
-                if self.cancelled:
-                    raise _Cancelled()
-                self._cond.wait(_WAIT_S)
+            if not until():
+                start = time.perf_counter()
+                while not until():
+                    if self.cancelled:
+                        raise _Cancelled()
+                    self._cond.wait(_WAIT_S)
+                self.waited_s += time.perf_counter() - start  # the writer had nothing to draw (benchmarks)
             if self.cancelled:
                 raise _Cancelled()
 
@@ -171,7 +200,6 @@ class FollowingWriter(threading.Thread):
         if self.out_path is None:
             return self._pictures_only()
         draw, feed = overlay_function(), self.feed
-        thumbs: dict[int, np.ndarray] = {}
         with open_source(self.video_path) as src:
             nominal = src.info.fps
             fps = nominal if nominal and 1.0 <= nominal <= 240.0 else feed.nominal_fps()
@@ -189,8 +217,8 @@ class FollowingWriter(threading.Thread):
                     image, scale = _scaled(frame.image, self.max_pixels, size)
                     if landmarks is not None:
                         landmarks = landmarks * scale
-                    for rep_index in feed.peaks.pop(k, []):
-                        thumbs[rep_index] = thumbnail(image, landmarks, self.thumb_width)
+                    if feed.wants_picture(k):
+                        feed.offer_picture(k, thumbnail(image, landmarks, self.thumb_width))
                     encoder.put(draw(image, landmarks, feed.verdicts[k], self.exercise))
                     self.written += 1
                 encoder.finish()
@@ -201,23 +229,20 @@ class FollowingWriter(threading.Thread):
                 raise
             writer.close()
         _readable(self.out_path)
-        return AnnotatedVideo(self.out_path, self.written, fps, thumbs)
+        return AnnotatedVideo(self.out_path, self.written, fps, dict(feed.thumbnails))
 
     def _pictures_only(self) -> AnnotatedVideo:
         """Each rep's peak frame as a thumbnail; every other frame is only decoded."""
         feed = self.feed
-        thumbs: dict[int, np.ndarray] = {}
         with open_source(self.video_path) as src:
             self.total = src.info.frame_count
             k = 0
             for frame in src:
                 k = feed.row_for(frame.t_s, k)
                 landmarks = feed.landmarks(k)
-                reps = feed.peaks.pop(k, [])
-                if reps:
+                if feed.wants_picture(k):
                     image, scale = _scaled(frame.image, self.max_pixels)
-                    thumb = thumbnail(image, None if landmarks is None else landmarks * scale, self.thumb_width)
-                    for rep_index in reps:
-                        thumbs[rep_index] = thumb
+                    feed.offer_picture(k, thumbnail(image, None if landmarks is None else landmarks * scale,
+                                                    self.thumb_width))
                 self.written += 1
-        return AnnotatedVideo(Path(), 0, 0.0, thumbs)
+        return AnnotatedVideo(Path(), 0, 0.0, dict(feed.thumbnails))

@@ -11,7 +11,7 @@ same numbers:
 - Hampel: ``hampel_window // 2`` frames each side.
 - Gap filling: gaps up to ``max_gap_s``, so the window reaches ``max_gap_s`` past a chunk.
 - Zero-phase Butterworth: its start-up transient decays as exp(-zeta * 2 pi * cutoff * t),
-  about 1e-6 after ``SETTLE_CYCLES / cutoff_hz`` seconds (1.2 s at 2.5 Hz), so the window
+  about 1e-4 of the edge mismatch after ``SETTLE_CYCLES / cutoff_hz`` seconds (0.8 s at 2.5 Hz), so the window
   reaches that far too (on both sides: the forward pass starts before the chunk).
 - Bone lengths: the median over the last ``history_s`` seconds up to the window's end, not
   over the whole recording. A bone 1.8x its usual length is a jump either way; a clip shorter
@@ -33,8 +33,8 @@ from scipy.signal import lfilter, lfilter_zi
 from .cleaning import (_BODY_BONES, _HIPS, _SHOULDERS, CleaningOptions, _butter_lowpass,
                        _nanmedian_last_axis)
 
-SETTLE_CYCLES = 3.0  # filter settling time, in periods of the cutoff frequency
-CHUNK_S = 2.0  # seconds emitted per step: larger steps cost less (each window is re-cleaned), lag more
+SETTLE_CYCLES = 2.0  # filter settling time, in periods of the cutoff frequency
+CHUNK_S = 1.0  # seconds emitted per step: larger steps cost less (each window is re-cleaned), lag more
 HISTORY_S = 60.0  # the bone-length median looks back this far
 
 _A = np.array([a for a, _ in _BODY_BONES])

@@ -105,4 +105,6 @@ def test_analyze_with_the_annotated_video_counts_as_without(samples_dir, tmp_pat
     assert [v.rep_count for v in with_video.result.verdicts] == [v.rep_count for v in without.result.verdicts]
     assert (tmp_path / "v" / "annotated.webm").stat().st_size > 0
     assert not (tmp_path / "n" / "annotated.webm").exists()
-    assert "<img" in (tmp_path / "v" / "report.html").read_text()  # rep pictures from the same pass
+    reps = len(with_video.report["reps"])
+    for out in ("v", "n"):  # a picture of each rep, taken during the pose pass
+        assert (tmp_path / out / "report.html").read_text().count("data:image/") == reps, out
