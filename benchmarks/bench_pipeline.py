@@ -256,7 +256,6 @@ class StageTimer:
         (PoseEstimator, "detect", "pose"),
         (fc_windowed.WindowedCleaner, "_step", "cleaning"),
         (fc_analysis.SessionStream, "_run_engine", "engine"),
-        (fc_follow.FollowingWriter, "result", "annotated video"),  # waiting for the writer after the pass
         (fc_follow.FollowingWriter, "_write", "writer thread"),  # decode+overlay+encode, concurrent
         (fc_pipeline, "build_report", "report"),
         (fc_pipeline, "write_feedback_files", "report"),  # includes the wait above: subtracted
@@ -272,6 +271,17 @@ class StageTimer:
             original = getattr(module, name)
             self._saved.append((module, name, original))
             setattr(module, name, self._wrap(original, stage))
+
+        original_result = fc_follow.FollowingWriter.result  # and how long the writer had nothing to draw
+        self._saved.append((fc_follow.FollowingWriter, "result", original_result))
+        timer = self
+
+        def result(writer, *args, **kwargs):
+            try:
+                return original_result(writer, *args, **kwargs)
+            finally:
+                timer.times["writer idle"] = timer.times.get("writer idle", 0.0) + writer.feed.waited_s
+        fc_follow.FollowingWriter.result = self._wrap(result, "annotated video")
         return self
 
     def __exit__(self, *exc) -> None:
@@ -345,6 +355,7 @@ def analyze_timed(clip: Clip, model: str, video_out: bool, out: Path, stride: in
               "report": t.get("report", 0.0) - t.get("annotated video", 0.0)}
     stages["other"] = total - sum(stages.values())  # waiting for decoded frames, the stream's bookkeeping
     stages["writer thread"] = t.get("writer thread", 0.0)  # overlaps the others: not in the total
+    stages["writer idle"] = t.get("writer idle", 0.0)  # of which waiting for verdicts
     stages["total"] = total
     return stages, analysis.report, cpu
 
@@ -447,10 +458,11 @@ def section_resolution(label: str, clips: list[Clip], model: str, work: Path,
     heads = {"no video": "analyze", "video": "+ video", "video, PyAV VP8 realtime (what-if)": "+ PyAV"}
     print(f"    {'stage':18s}" + "".join(f" {heads[k]:>9s}" for k, _, _ in runs))
     print(f"    {'decode (alone)':18s} {1000 * tot.decode_s / tot.frames:9.2f}   (in the reader thread when analysing)")
-    for stage in ("pose", "cleaning", "engine", "annotated video", "report", "other", "total", "writer thread"):
+    for stage in ("pose", "cleaning", "engine", "annotated video", "report", "other", "total", "writer thread",
+                  "writer idle"):
         print(f"    {stage:18s}" + "".join(f" {1000 * tot.runs[k].get(stage, 0.0) / tot.frames:9.2f}" for k, _, _ in runs))
     print("    (annotated video = waiting for the writer after the pose pass; writer thread = its own decode,"
-          " overlay and encode, concurrent with the rest)")
+          " overlay and encode, concurrent with the rest; writer idle = of that, waiting for verdicts)")
     print(f"    {'overlay (alone)':18s} {np.mean(tot.overlay_ms):9.2f}   (scale to <= 854x480 + draw, "
           f"first {ISOLATED_FRAMES} frames of each clip)")
     print(f"    {'encode (alone)':18s} {np.mean(tot.encode_ms):9.2f}   (VP8 .webm, same frames)")
