@@ -102,8 +102,8 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
     video = Path(video)
     writer = None
     try:
-        stream, writer, skipped = _pose_pass(video, exercise, out_dir, video_out, model, progress,
-                                             video_progress, stride)
+        stream, feed, writer, crops, skipped = _pose_pass(video, exercise, out_dir, video_out, model, progress,
+                                                          video_progress, stride)
         if stream is None or stream.rows == 0:
             raise InputError(f"{video} has no frames to analyse")
         raw = stream.raw_track()
@@ -111,8 +111,10 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
             raise InputError(f"no person was found in {video}: film your whole body, well lit, from "
                              f"{exercise.camera or 'the ' + exercise.view + ' view'}")
         result = stream.finish(raw)
-        if writer is not None:
-            writer.feed.finish(result.engine)
+        if feed is not None:
+            feed.finish(result.engine)
+        if crops is not None:
+            crops.settle()
     except BaseException:
         if writer is not None:
             writer.cancel()
@@ -129,9 +131,10 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
             if writer is not None:
                 writer.cancel()
             raise FormcheckError(f"could not write the report to {out_dir}: {exc.strerror or exc}") from None
-        made = (lambda: writer.result(video_progress if video_out else None)) if writer is not None else None
         write_feedback_files(report, result, out_dir, video if video_out else None, source=video,
-                             progress=video_progress, annotated=made)
+                             progress=video_progress,
+                             annotated=(lambda: writer.result(video_progress)) if writer is not None else None,
+                             pictures=dict(feed.thumbnails) if crops is not None else None)
     return Analysis(result, report, out_dir)
 
 
@@ -139,55 +142,64 @@ def _pose_pass(video: Path, exercise: Exercise, out_dir: Path | None, video_out:
                video_progress, stride: int):
     """One decode: pose per frame, pushed into a SessionStream.
 
-    With an ``out_dir``, a writer thread follows the analysis: the annotated video and the rep
-    pictures, or the rep pictures alone without ``video_out``.
+    With an ``out_dir``, the rep pictures are taken on the way: by a writer thread that follows
+    the analysis and writes the annotated video, or without ``video_out`` from small crops of
+    the frames the pose pass decoded (``follow.RecentCrops``).
     """
     from .analysis import SessionStream
-    from .follow import FollowingWriter, VerdictFeed
+    from .follow import FollowingWriter, RecentCrops, VerdictFeed
     from .html_report import VIDEO_NAME
     from .pose import detect_frames  # the only module that imports mediapipe
     from .prefetch import prefetch
 
     if not isinstance(stride, int) or isinstance(stride, bool) or stride < 1:
         raise ValueError(f"stride must be an integer >= 1, got {stride!r}")
-    stream, writer, feed = None, None, None
+    stream, writer, feed, crops = None, None, None, None
     nan = np.full((33, 3), np.nan)
     zeros = np.zeros(33)
     with open_source(video) as src:
         total = src.info.frame_count
         with prefetch((f.t_s, f.image) for i, f in enumerate(src) if i % stride == 0) as frames:
-            for n, (t_s, size, r) in enumerate(detect_frames(frames, model), start=1):
+            for n, (t_s, image, r) in enumerate(detect_frames(frames, model), start=1):
                 if stream is None:
-                    stream = SessionStream(exercise, size)
+                    stream = SessionStream(exercise, (int(image.shape[1]), int(image.shape[0])))
                     if out_dir is not None:
                         feed = VerdictFeed(stream.verdicts)
-                        writer = FollowingWriter(video, exercise, out_dir / VIDEO_NAME if video_out else None, feed)
-                        writer.start()
+                        if video_out:
+                            writer = FollowingWriter(video, exercise, out_dir / VIDEO_NAME, feed)
+                            writer.start()
+                        else:
+                            crops = RecentCrops(feed)
                 if feed is not None:
                     feed.add_time(t_s)
+                if crops is not None:
+                    crops.add(n - 1, image, r)
                 blocks = (stream.push(t_s, r.image_xyz, r.world_xyz, r.visibility, r.presence, True) if r is not None
                           else stream.push(t_s, nan, nan, zeros, zeros, False))
-                if feed is not None:
+                if feed is not None and blocks:
                     feed.add_rows(blocks, stream.engine)
-                    if video_out and video_progress is not None and writer.written:
+                    if crops is not None:
+                        crops.settle()
+                    if writer is not None and video_progress is not None and writer.written:
                         video_progress(writer.written, writer.total)
                 if progress is not None:
                     progress(min(n * stride, total or n * stride), total)
         skipped = list(src.skipped)
-    return stream, writer, skipped
+    return stream, feed, writer, crops, skipped
 
 
 # --- issue 5: annotated video, report.html, report.csv -------------------------------------
 def write_feedback_files(report: dict, result: SessionResult, out_dir: Path, video: Path | None,
                          source: Path | None = None,
                          progress: Callable[[int, int | None], None] | None = None,
-                         annotated: Callable[[], object] | None = None) -> list[str]:
+                         annotated: Callable[[], object] | None = None,
+                         pictures: dict | None = None) -> list[str]:
     """The annotated video (when ``video`` is given), report.html and report.csv, after report.json.
 
     ``source``: the recording, to take the rep pictures from when no annotated video is made.
     ``annotated``: returns the annotated video already being written (issue 8: during the pose
-    pass, ``formcheck.follow``) instead of drawing it here in a second pass; with ``video``
-    None, its rep pictures only (decoded alongside the pose pass, not after it).
+    pass, ``formcheck.follow``) instead of drawing it here in a second pass. ``pictures``: the
+    rep pictures already taken (``--no-video``: during the pose pass) instead of decoding ``source``.
 
     A failure in one of them is added to the report's tracking warnings (and report.json is
     written again) instead of ending the run: the counts are already safe. Returns the new warnings.
@@ -213,9 +225,8 @@ def write_feedback_files(report: dict, result: SessionResult, out_dir: Path, vid
             thumbnails, video_name = done.thumbnails, VIDEO_NAME
     if video_name is None:
         attempt("old annotated video", lambda: (out_dir / VIDEO_NAME).unlink(missing_ok=True))  # would not match
-    if video is None and annotated is not None:  # --no-video: pictures taken during the pose pass
-        done = attempt("rep pictures", annotated)
-        thumbnails = done.thumbnails if done is not None else None
+    if video is None and pictures is not None:  # --no-video: taken during the pose pass
+        thumbnails = pictures
     elif video is None and source is not None:  # --no-video: still a picture of each rep for the HTML
         thumbnails = attempt("rep pictures", lambda: collect_thumbnails(source, result))
     warnings = report["tracking"]["warnings"]

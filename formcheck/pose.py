@@ -202,15 +202,15 @@ class PoseEstimator:
 
 
 def detect_frames(frames: Iterable[tuple[float, np.ndarray]], model: str = "full",
-                  **options) -> Iterator[tuple[float, tuple[int, int], PoseResult | None]]:
-    """``(t_s, (width, height), result or None)`` for each ``(t_s, bgr_image)`` pair, as it is inferred.
+                  **options) -> Iterator[tuple[float, np.ndarray, PoseResult | None]]:
+    """``(t_s, bgr_image, result or None)`` for each ``(t_s, bgr_image)`` pair, as it is inferred.
 
     Issue 8: lets the pipeline analyse each frame while the next one is inferred, instead of
     waiting for the whole track. ``options`` go to ``PoseEstimator``.
     """
     with PoseEstimator(model, **options) as estimator:
         for t_s, image in frames:
-            yield float(t_s), (int(image.shape[1]), int(image.shape[0])), estimator.detect(image, t_s)
+            yield float(t_s), image, estimator.detect(image, t_s)
 
 
 def estimate_track(frames: Iterable[tuple[float, np.ndarray]], model: str = "full",
@@ -223,8 +223,8 @@ def estimate_track(frames: Iterable[tuple[float, np.ndarray]], model: str = "ful
     (``num_poses``, confidence thresholds).
     """
     t_all, results, image_size = [], [], None
-    for i, (t_s, size, result) in enumerate(detect_frames(frames, model, **options)):
-        image_size = image_size or size
+    for i, (t_s, image, result) in enumerate(detect_frames(frames, model, **options)):
+        image_size = image_size or (int(image.shape[1]), int(image.shape[0]))
         t_all.append(t_s)
         results.append(result)
         if progress is not None:
