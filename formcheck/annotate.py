@@ -1,11 +1,12 @@
 """The annotated video: the live overlay drawn on every frame of an analysed recording.
 
-The offline pipeline runs the pose model over the whole video first and the engine after,
-so the overlay is drawn in a second decoding pass (decoding costs about 1 ms a frame):
-frame k is paired with ``result.verdicts[k]`` and ``result.track.pixel_xy[k]`` by timestamp.
-A writer thread encodes while the main thread decodes and draws, so both cores work. The
-same pass collects, for each rep, the frame nearest its peak with the skeleton drawn: the
-thumbnails of report.html.
+``formcheck analyze`` now draws it during the pose pass (issue 8: ``formcheck.follow``,
+a writer thread right behind the windowed analysis); this module holds the drawing pieces
+both use and :func:`write_annotated_video`, which draws it from a finished session in a
+second decoding pass: frame k is paired with ``result.verdicts[k]`` and
+``result.track.pixel_xy[k]`` by timestamp, a writer thread encodes while the main thread
+decodes and draws, and the same pass collects each rep's peak frame with the skeleton drawn
+(the thumbnails of report.html).
 """
 
 from __future__ import annotations
