@@ -12,12 +12,13 @@ side, clip by clip):
    outside the timer, so memory stays bounded), for the lite and the full model.
 2. ``analyze`` end to end (``pipeline.analyze_video``, the code the CLI runs), without and with
    the annotated video, on the same clips right after their bare-inference pass; the run is
-   split into stages by timing wrappers: pose (decode in the reader thread + inference),
-   cleaning, engine (signals + rep/fault engine), annotated video (decode + overlay + encode in
-   its own pass) and report (report.json, landmarks.npz, report.html with thumbnails,
-   report.csv). Overlay and encode are also timed alone on the clips' first frames.
-   Ratio = analyze frames/s / bare inference frames/s. Targets: >= 0.9 without the annotated
-   video, >= 0.7 with it.
+   split into stages by timing wrappers: pose (inference alone), cleaning (the windowed
+   cleaner's steps), engine, annotated video (waiting for the writer thread once the pose pass
+   is over), report (report.json, report.html, report.csv) and other (model load, waiting for
+   decoded frames); the writer thread's own time (second decode + overlay + encode, running
+   alongside) and how much of it it spent waiting for verdicts are printed apart. Overlay and
+   encode are also timed alone on the clips' first frames. Ratio = analyze frames/s / bare
+   inference frames/s. Targets: >= 0.9 without the annotated video, >= 0.7 with it.
 3. Clips: ``sample_videos/*.mp4`` at their own size, then scaled (keeping their aspect ratio,
    padded) to 1280x720 and 1920x1080; scaled copies are written once to ``--cache``.
 4. A long clip (10 minutes by default) made by looping a sample clip's frames into a file
