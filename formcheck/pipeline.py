@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from .analysis import SessionResult, analyze_track
+from .analysis import SessionResult, analyze_track  # noqa: F401 - analyze_track: kept importable from here
 from .errors import FormcheckError, InputError
 from .exercise import Exercise
 from .landmarks import PoseTrack
