@@ -12,12 +12,13 @@ side, clip by clip):
    outside the timer, so memory stays bounded), for the lite and the full model.
 2. ``analyze`` end to end (``pipeline.analyze_video``, the code the CLI runs), without and with
    the annotated video, on the same clips right after their bare-inference pass; the run is
-   split into stages by timing wrappers: pose (decode in the reader thread + inference),
-   cleaning, engine (signals + rep/fault engine), annotated video (decode + overlay + encode in
-   its own pass) and report (report.json, landmarks.npz, report.html with thumbnails,
-   report.csv). Overlay and encode are also timed alone on the clips' first frames.
-   Ratio = analyze frames/s / bare inference frames/s. Targets: >= 0.9 without the annotated
-   video, >= 0.7 with it.
+   split into stages by timing wrappers: pose (inference alone), cleaning (the windowed
+   cleaner's steps), engine, annotated video (waiting for the writer thread once the pose pass
+   is over), report (report.json, report.html, report.csv) and other (model load, waiting for
+   decoded frames); the writer thread's own time (second decode + overlay + encode, running
+   alongside) and how much of it it spent waiting for verdicts are printed apart. Overlay and
+   encode are also timed alone on the clips' first frames. Ratio = analyze frames/s / bare
+   inference frames/s. Targets: >= 0.9 without the annotated video, >= 0.7 with it.
 3. Clips: ``sample_videos/*.mp4`` at their own size, then scaled (keeping their aspect ratio,
    padded) to 1280x720 and 1920x1080; scaled copies are written once to ``--cache``.
 4. A long clip (10 minutes by default) made by looping a sample clip's frames into a file
@@ -54,6 +55,8 @@ sys.path.insert(0, str(ROOT))
 
 import formcheck.analysis as fc_analysis  # noqa: E402
 import formcheck.annotate as fc_annotate  # noqa: E402
+import formcheck.follow as fc_follow  # noqa: E402
+import formcheck.windowed as fc_windowed  # noqa: E402
 import formcheck.pipeline as fc_pipeline  # noqa: E402
 from formcheck.evaluate import score_clip  # noqa: E402
 from formcheck.exercise import get_exercise  # noqa: E402
@@ -236,12 +239,12 @@ def annotate_writer(writer_class):
     if writer_class is None:
         yield
         return
-    saved = fc_annotate.VideoWriter
-    fc_annotate.VideoWriter = writer_class
+    saved = fc_annotate.VideoWriter, fc_follow.VideoWriter
+    fc_annotate.VideoWriter = fc_follow.VideoWriter = writer_class
     try:
         yield
     finally:
-        fc_annotate.VideoWriter = saved
+        fc_annotate.VideoWriter, fc_follow.VideoWriter = saved
 
 
 # --------------------------------------------------------------------------- stage timing
@@ -250,11 +253,14 @@ def annotate_writer(writer_class):
 class StageTimer:
     """Wraps the pipeline's functions (module attributes) to time each stage of analyze_video."""
 
-    TARGETS = [  # (module, attribute, stage)
-        (fc_pipeline, "track_video", "pose"),
-        (fc_pipeline, "analyze_track", "analysis"),
-        (fc_analysis, "clean_track", "cleaning"),
-        (fc_annotate, "write_annotated_video", "annotated video"),
+    TARGETS = [  # (module or class, attribute, stage); issue 8: one pass, the video written alongside
+        (PoseEstimator, "detect", "pose"),
+        (fc_windowed.WindowedCleaner, "_step", "cleaning"),
+        (fc_analysis.SessionStream, "_run_engine", "engine"),
+        (fc_follow.FollowingWriter, "_write", "writer thread"),  # decode+overlay+encode, concurrent
+        (fc_pipeline, "build_report", "report"),
+        (fc_pipeline, "write_feedback_files", "report"),  # includes the wait above: subtracted
+        (fc_annotate, "collect_thumbnails", "thumbnails"),  # --no-video only: a decode up to the last peak
     ]
 
     def __init__(self) -> None:
@@ -266,6 +272,17 @@ class StageTimer:
             original = getattr(module, name)
             self._saved.append((module, name, original))
             setattr(module, name, self._wrap(original, stage))
+
+        original_result = fc_follow.FollowingWriter.result  # and how long the writer had nothing to draw
+        self._saved.append((fc_follow.FollowingWriter, "result", original_result))
+        timer = self
+
+        def result(writer, *args, **kwargs):
+            try:
+                return original_result(writer, *args, **kwargs)
+            finally:
+                timer.times["writer idle"] = timer.times.get("writer idle", 0.0) + writer.feed.waited_s
+        fc_follow.FollowingWriter.result = self._wrap(result, "annotated video")
         return self
 
     def __exit__(self, *exc) -> None:
@@ -334,10 +351,12 @@ def analyze_timed(clip: Clip, model: str, video_out: bool, out: Path, stride: in
         total = time.perf_counter() - start
     cpu = time.process_time() - cpu0
     t = timer.times
-    stages = {"pose": t.get("pose", 0.0), "cleaning": t.get("cleaning", 0.0),
-              "engine": t.get("analysis", 0.0) - t.get("cleaning", 0.0),
-              "annotated video": t.get("annotated video", 0.0)}
-    stages["report"] = total - sum(stages.values())
+    stages = {"pose": t.get("pose", 0.0), "cleaning": t.get("cleaning", 0.0), "engine": t.get("engine", 0.0),
+              "annotated video": t.get("annotated video", 0.0),
+              "report": t.get("report", 0.0) - t.get("annotated video", 0.0)}
+    stages["other"] = total - sum(stages.values())  # waiting for decoded frames, the stream's bookkeeping
+    stages["writer thread"] = t.get("writer thread", 0.0)  # overlaps the others: not in the total
+    stages["writer idle"] = t.get("writer idle", 0.0)  # of which waiting for verdicts
     stages["total"] = total
     return stages, analysis.report, cpu
 
@@ -440,8 +459,11 @@ def section_resolution(label: str, clips: list[Clip], model: str, work: Path,
     heads = {"no video": "analyze", "video": "+ video", "video, PyAV VP8 realtime (what-if)": "+ PyAV"}
     print(f"    {'stage':18s}" + "".join(f" {heads[k]:>9s}" for k, _, _ in runs))
     print(f"    {'decode (alone)':18s} {1000 * tot.decode_s / tot.frames:9.2f}   (in the reader thread when analysing)")
-    for stage in ("pose", "cleaning", "engine", "annotated video", "report", "total"):
-        print(f"    {stage:18s}" + "".join(f" {1000 * tot.runs[k][stage] / tot.frames:9.2f}" for k, _, _ in runs))
+    for stage in ("pose", "cleaning", "engine", "annotated video", "report", "other", "total", "writer thread",
+                  "writer idle"):
+        print(f"    {stage:18s}" + "".join(f" {1000 * tot.runs[k].get(stage, 0.0) / tot.frames:9.2f}" for k, _, _ in runs))
+    print("    (annotated video = waiting for the writer after the pose pass; writer thread = its own decode,"
+          " overlay and encode, concurrent with the rest; writer idle = of that, waiting for verdicts)")
     print(f"    {'overlay (alone)':18s} {np.mean(tot.overlay_ms):9.2f}   (scale to <= 854x480 + draw, "
           f"first {ISOLATED_FRAMES} frames of each clip)")
     print(f"    {'encode (alone)':18s} {np.mean(tot.encode_ms):9.2f}   (VP8 .webm, same frames)")
@@ -516,9 +538,10 @@ def section_long(clip: Clip, minutes: float, model: str, video_out: bool, work: 
     growth = (marks[-1][2] - marks[1][2]) / max(1, marks[-1][0] - marks[1][0]) * 1024
     print(f"  pose pass {t.get('pose', 0.0):.1f} s ({1000 * t.get('pose', 0.0) / total:.2f} ms/frame); per minute of "
           f"video min {min(minute_s):.1f} s, max {max(minute_s):.1f} s (linear: each minute costs the same)")
-    print(f"  cleaning {t.get('cleaning', 0.0):.2f} s, engine {t.get('analysis', 0.0) - t.get('cleaning', 0.0):.2f} s, "
-          f"annotated video {t.get('annotated video', 0.0):.1f} s, report+files "
-          f"{post - t.get('analysis', 0.0) - t.get('annotated video', 0.0):.2f} s; total {wall:.1f} s = "
+    print(f"  cleaning {t.get('cleaning', 0.0):.2f} s, engine {t.get('engine', 0.0):.2f} s, "
+          f"waiting for the annotated video {t.get('annotated video', 0.0):.1f} s, report+files "
+          f"{t.get('report', 0.0) - t.get('annotated video', 0.0):.2f} s (rep pictures "
+          f"{t.get('thumbnails', 0.0):.2f} s), rest {post - t.get('cleaning', 0.0) - t.get('engine', 0.0) - t.get('report', 0.0):.2f} s; total {wall:.1f} s = "
           f"{1000 * wall / total:.2f} ms/frame; reps counted {analysis.report['summary']['rep_count']}")
     print(f"  bare inference on the first minute: {bare_ms:.2f} ms/frame; ratio analyze / bare = "
           f"{bare_ms / (1000 * wall / total):.2f}")

@@ -1,11 +1,12 @@
 """The annotated video: the live overlay drawn on every frame of an analysed recording.
 
-The offline pipeline runs the pose model over the whole video first and the engine after,
-so the overlay is drawn in a second decoding pass (decoding costs about 1 ms a frame):
-frame k is paired with ``result.verdicts[k]`` and ``result.track.pixel_xy[k]`` by timestamp.
-A writer thread encodes while the main thread decodes and draws, so both cores work. The
-same pass collects, for each rep, the frame nearest its peak with the skeleton drawn: the
-thumbnails of report.html.
+``formcheck analyze`` now draws it during the pose pass (issue 8: ``formcheck.follow``,
+a writer thread right behind the windowed analysis); this module holds the drawing pieces
+both use and :func:`write_annotated_video`, which draws it from a finished session in a
+second decoding pass: frame k is paired with ``result.verdicts[k]`` and
+``result.track.pixel_xy[k]`` by timestamp, a writer thread encodes while the main thread
+decodes and draws, and the same pass collects each rep's peak frame with the skeleton drawn
+(the thumbnails of report.html).
 """
 
 from __future__ import annotations
@@ -122,6 +123,17 @@ def peak_frames(result: SessionResult) -> dict[int, int]:
 
 def thumbnail(image: np.ndarray, landmarks_px: np.ndarray | None, width: int = THUMB_WIDTH) -> np.ndarray:
     """The person cropped from ``image`` with the skeleton drawn, ``width`` pixels wide (4:3)."""
+    out, origin, scale = thumbnail_crop(image, landmarks_px, width)
+    return draw_on_crop(out, landmarks_px, origin, scale)
+
+
+def thumbnail_crop(image: np.ndarray, landmarks_px: np.ndarray | None,
+                   width: int = THUMB_WIDTH) -> tuple[np.ndarray, tuple[int, int], float]:
+    """The crop :func:`thumbnail` makes, without the skeleton: (picture, crop origin, scale).
+
+    Issue 8: ``--no-video`` keeps this small crop of each recent frame during the pose pass and
+    draws the skeleton once the rep's peak is known, instead of decoding the video again.
+    """
     h, w = image.shape[:2]
     crop = (0, 0, w, h)
     pts = None if landmarks_px is None else np.asarray(landmarks_px, float)  # head included
@@ -139,9 +151,15 @@ def thumbnail(image: np.ndarray, landmarks_px: np.ndarray | None, width: int = T
     scale = width / max(cw, 1)
     out = cv2.resize(image[y0:y0 + ch, x0:x0 + cw], (width, max(1, round(ch * scale))),
                      interpolation=cv2.INTER_AREA)
+    return out, (x0, y0), scale
+
+
+def draw_on_crop(picture: np.ndarray, landmarks_px: np.ndarray | None, origin: tuple[int, int],
+                 scale: float) -> np.ndarray:
+    """The skeleton on a :func:`thumbnail_crop` picture (in place, also returned)."""
     if landmarks_px is not None:
-        draw_skeleton(out, (np.asarray(landmarks_px, float) - (x0, y0)) * scale, thickness=2)
-    return out
+        draw_skeleton(picture, (np.asarray(landmarks_px, float) - origin) * scale, thickness=2)
+    return picture
 
 
 def _paired_frames(src, t_track: np.ndarray):

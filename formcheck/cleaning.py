@@ -142,8 +142,11 @@ def _smooth(t: np.ndarray, x: np.ndarray, cutoff_hz: float) -> np.ndarray:
     return out
 
 
-def clean_track(track: PoseTrack, opts: CleaningOptions = CleaningOptions()) -> PoseTrack:
-    """Offline cleaning of a whole track (zero-phase: no lag)."""
+def clean_whole_track(track: PoseTrack, opts: CleaningOptions = CleaningOptions()) -> PoseTrack:
+    """The reference: the whole track at once, column by column (before issue 8).
+
+    Kept so tests can check that :class:`WindowedCleaner`, which the product uses, matches it.
+    """
     xyz = _gate(track, opts)
     _reject_stretched_bones(xyz, track.image_size, opts)
     world = track.world_xyz.copy()
@@ -158,6 +161,18 @@ def clean_track(track: PoseTrack, opts: CleaningOptions = CleaningOptions()) -> 
                 col = _hampel(col, opts.hampel_window, opts.hampel_sigmas)
                 col = _fill_gaps(t, col, opts.max_gap_s)
                 arr[:, j, c] = _smooth(t, col, opts.cutoff_hz)
+    return replace(track, image_xyz=xyz, world_xyz=world)
+
+
+def clean_track(track: PoseTrack, opts: CleaningOptions = CleaningOptions()) -> PoseTrack:
+    """Offline cleaning of a whole track: the windowed cleaner run over it (one definition)."""
+    from .windowed import WindowedCleaner  # issue 8: the same cleaner as the streaming pipeline
+
+    cleaner = WindowedCleaner(track.image_size, opts)
+    rows = cleaner.push(track.t_s, track.image_xyz, track.world_xyz, track.visibility, track.detected)
+    rows += cleaner.finish()
+    xyz = np.concatenate([r[1] for r in rows]) if rows else track.image_xyz[:0].copy()
+    world = np.concatenate([r[2] for r in rows]) if rows else track.world_xyz[:0].copy()
     return replace(track, image_xyz=xyz, world_xyz=world)
 
 

@@ -96,9 +96,13 @@ class Hold:
                 "faults": [f.to_dict() for f in self.faults]}
 
 
-@dataclass
+@dataclass(slots=True)
 class FrameVerdict:
-    """What the overlay shows for one frame."""
+    """What the overlay shows for one frame.
+
+    One per analysed frame is kept for the whole session (issue 8: slots, and the per-side
+    counts shared with the previous frame while they are unchanged, keep a long session small).
+    """
 
     t_s: float
     phase: str  # waiting | rest | lifting | lowering | holding | lost
@@ -177,6 +181,7 @@ class ExerciseEngine:
         self._peak_faults = [f for f in exercise.faults if f.check == "peak"]
         self._bout_starts: list[int] = []  # cyclic: index into reps where each bout of cycles starts
         self._last_v: np.ndarray | None = None  # the rep signal's last values (NaN filled)
+        self._last_counts: dict[str, int] | None = None
 
     # ---------------------------------------------------------------- per frame
     def update(self, frame: FrameInput) -> FrameVerdict:
@@ -551,6 +556,9 @@ class ExerciseEngine:
             if open_item is not None:
                 active += [_event(w.fault, w.since, None) for w in open_item["watches"] if w.active]
         counts = self.counts_by_side()
+        if counts == self._last_counts:
+            counts = self._last_counts  # the same values: share the previous frame's dict
+        self._last_counts = counts
         hold_now = 0.0
         if self._hold is not None:
             hold_now = self._hold["last_in"] - self._hold["start"]
@@ -559,6 +567,16 @@ class ExerciseEngine:
         phase = self._phase if tracked else "lost"
         return FrameVerdict(t, phase, key, counts, sum(counts.values()), hold_now, active,
                             self.reps[-1] if self.reps else None, tracked)
+
+    def open_peaks(self) -> list[float]:
+        """Peak times of the reps still open (rising, or counted and settling back to rest).
+
+        Issue 8: the annotated video is drawn while the analysis runs, a little behind it; a
+        rep's picture is taken at its peak, which is final only once the rep is over. The
+        frames the engine has seen can hold at most these peaks, so the writer keeps only
+        their pictures until the rep closes.
+        """
+        return [r["peak_t"] for r in (self._rep, self._returning) if r is not None]
 
     def finish(self) -> None:
         """Close whatever is open at the end of the session (a cut-short session keeps its reps)."""

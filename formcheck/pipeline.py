@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .analysis import SessionResult, analyze_track
+import numpy as np
+
+from .analysis import SessionResult, analyze_track  # noqa: F401 - analyze_track: kept importable from here
 from .errors import FormcheckError, InputError
 from .exercise import Exercise
 from .landmarks import PoseTrack
@@ -104,37 +106,112 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
     and report.csv follow, and a failure there becomes a warning in the report instead of an error.
     ``stride`` N > 1: analyse every Nth frame only (see ``track_video``); the annotated video
     still has every frame, each drawn with the nearest analysed frame's landmarks and verdict.
+
+    Issue 8: the analysis runs a few seconds behind the pose model (``SessionStream``) and the
+    annotated video is drawn and encoded by a writer thread right behind it
+    (``formcheck.follow``), so both cores work during the single pose pass.
     """
     video = Path(video)
-    track, skipped = track_video(video, model, progress, stride=stride)  # issue 8: stride
-    if len(track) == 0:
-        raise InputError(f"{video} has no frames to analyse")
-    if not track.detected.any():
-        raise InputError(f"no person was found in {video}: film your whole body, well lit, from "
-                         f"{exercise.camera or 'the ' + exercise.view + ' view'}")
-    result = analyze_track(exercise, track)
+    writer = None
+    try:
+        stream, feed, writer, crops, skipped = _pose_pass(video, exercise, out_dir, video_out, model, progress,
+                                                          video_progress, stride)
+        if stream is None or stream.rows == 0:
+            raise InputError(f"{video} has no frames to analyse")
+        raw = stream.raw_track()
+        if not raw.detected.any():
+            raise InputError(f"no person was found in {video}: film your whole body, well lit, from "
+                             f"{exercise.camera or 'the ' + exercise.view + ' view'}")
+        result = stream.finish(raw)
+        if feed is not None:
+            feed.finish(result.engine)
+        if crops is not None:
+            crops.settle()
+    except BaseException:
+        if writer is not None:
+            writer.cancel()
+        raise
     report = build_report(result, source=str(video), model=model)
     report["stride"] = stride  # issue 8: 1 = every frame analysed; N = every Nth
     for index, reason in skipped:
         report["tracking"]["warnings"].append(f"Frame {index} could not be read and was skipped ({reason}).")
     if out_dir is not None:
         try:
-            track.to_npz(out_dir / TRACK_NAME)
+            raw.to_npz(out_dir / TRACK_NAME)
             write_json_atomic(out_dir / REPORT_NAME, report)
         except OSError as exc:
+            if writer is not None:
+                writer.cancel()
             raise FormcheckError(f"could not write the report to {out_dir}: {exc.strerror or exc}") from None
         write_feedback_files(report, result, out_dir, video if video_out else None, source=video,
-                             progress=video_progress)
+                             progress=video_progress,
+                             annotated=(lambda: writer.result(video_progress)) if writer is not None else None,
+                             pictures=dict(feed.thumbnails) if crops is not None else None)
     return Analysis(result, report, out_dir)
+
+
+def _pose_pass(video: Path, exercise: Exercise, out_dir: Path | None, video_out: bool, model: str, progress,
+               video_progress, stride: int):
+    """One decode: pose per frame, pushed into a SessionStream.
+
+    With an ``out_dir``, the rep pictures are taken on the way: by a writer thread that follows
+    the analysis and writes the annotated video, or without ``video_out`` from small crops of
+    the frames the pose pass decoded (``follow.RecentCrops``).
+    """
+    from .analysis import SessionStream
+    from .follow import FollowingWriter, RecentCrops, VerdictFeed
+    from .html_report import VIDEO_NAME
+    from .pose import detect_frames  # the only module that imports mediapipe
+    from .prefetch import prefetch
+
+    if not isinstance(stride, int) or isinstance(stride, bool) or stride < 1:
+        raise ValueError(f"stride must be an integer >= 1, got {stride!r}")
+    stream, writer, feed, crops = None, None, None, None
+    nan = np.full((33, 3), np.nan)
+    zeros = np.zeros(33)
+    with open_source(video) as src:
+        total = src.info.frame_count
+        with prefetch((f.t_s, f.image) for i, f in enumerate(src) if i % stride == 0) as frames:
+            for n, (t_s, image, r) in enumerate(detect_frames(frames, model), start=1):
+                if stream is None:
+                    stream = SessionStream(exercise, (int(image.shape[1]), int(image.shape[0])))
+                    if out_dir is not None:
+                        feed = VerdictFeed(stream.verdicts)
+                        if video_out:
+                            writer = FollowingWriter(video, exercise, out_dir / VIDEO_NAME, feed)
+                            writer.start()
+                        else:
+                            crops = RecentCrops(feed)
+                if feed is not None:
+                    feed.add_time(t_s)
+                if crops is not None:
+                    crops.add(n - 1, image, r)
+                blocks = (stream.push(t_s, r.image_xyz, r.world_xyz, r.visibility, r.presence, True) if r is not None
+                          else stream.push(t_s, nan, nan, zeros, zeros, False))
+                if feed is not None and blocks:
+                    feed.add_rows(blocks, stream.engine)
+                    if crops is not None:
+                        crops.settle()
+                    if writer is not None and video_progress is not None and writer.written:
+                        video_progress(writer.written, writer.total)
+                if progress is not None:
+                    progress(min(n * stride, total or n * stride), total)
+        skipped = list(src.skipped)
+    return stream, feed, writer, crops, skipped
 
 
 # --- issue 5: annotated video, report.html, report.csv -------------------------------------
 def write_feedback_files(report: dict, result: SessionResult, out_dir: Path, video: Path | None,
                          source: Path | None = None,
-                         progress: Callable[[int, int | None], None] | None = None) -> list[str]:
+                         progress: Callable[[int, int | None], None] | None = None,
+                         annotated: Callable[[], object] | None = None,
+                         pictures: dict | None = None) -> list[str]:
     """The annotated video (when ``video`` is given), report.html and report.csv, after report.json.
 
     ``source``: the recording, to take the rep pictures from when no annotated video is made.
+    ``annotated``: returns the annotated video already being written (issue 8: during the pose
+    pass, ``formcheck.follow``) instead of drawing it here in a second pass. ``pictures``: the
+    rep pictures already taken (``--no-video``: during the pose pass) instead of decoding ``source``.
 
     A failure in one of them is added to the report's tracking warnings (and report.json is
     written again) instead of ending the run: the counts are already safe. Returns the new warnings.
@@ -154,13 +231,15 @@ def write_feedback_files(report: dict, result: SessionResult, out_dir: Path, vid
 
     thumbnails, video_name = None, None
     if video is not None:
-        done = attempt("annotated video",
-                       lambda: write_annotated_video(video, result, out_dir / VIDEO_NAME, progress=progress))
+        done = attempt("annotated video", annotated or (
+            lambda: write_annotated_video(video, result, out_dir / VIDEO_NAME, progress=progress)))
         if done is not None:
             thumbnails, video_name = done.thumbnails, VIDEO_NAME
     if video_name is None:
         attempt("old annotated video", lambda: (out_dir / VIDEO_NAME).unlink(missing_ok=True))  # would not match
-    if video is None and source is not None:  # --no-video: still a picture of each rep for the HTML
+    if video is None and pictures is not None:  # --no-video: taken during the pose pass
+        thumbnails = pictures
+    elif video is None and source is not None:  # --no-video: still a picture of each rep for the HTML
         thumbnails = attempt("rep pictures", lambda: collect_thumbnails(source, result))
     warnings = report["tracking"]["warnings"]
     warnings.extend(problems)  # before the HTML, so the page shows them

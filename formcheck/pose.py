@@ -16,7 +16,7 @@ import contextlib
 import math
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -201,6 +201,18 @@ class PoseEstimator:
         return PoseResult(image_arr[:, :3], world, image_arr[:, 3], image_arr[:, 4])
 
 
+def detect_frames(frames: Iterable[tuple[float, np.ndarray]], model: str = "full",
+                  **options) -> Iterator[tuple[float, np.ndarray, PoseResult | None]]:
+    """``(t_s, bgr_image, result or None)`` for each ``(t_s, bgr_image)`` pair, as it is inferred.
+
+    Issue 8: lets the pipeline analyse each frame while the next one is inferred, instead of
+    waiting for the whole track. ``options`` go to ``PoseEstimator``.
+    """
+    with PoseEstimator(model, **options) as estimator:
+        for t_s, image in frames:
+            yield float(t_s), image, estimator.detect(image, t_s)
+
+
 def estimate_track(frames: Iterable[tuple[float, np.ndarray]], model: str = "full",
                    progress: Callable[[int], None] | None = None, **options) -> PoseTrack:
     """Run the estimator over ``(t_s, bgr_image)`` pairs and collect a ``PoseTrack``.
@@ -211,14 +223,12 @@ def estimate_track(frames: Iterable[tuple[float, np.ndarray]], model: str = "ful
     (``num_poses``, confidence thresholds).
     """
     t_all, results, image_size = [], [], None
-    with PoseEstimator(model, **options) as estimator:
-        for i, (t_s, image) in enumerate(frames):
-            if image_size is None:
-                image_size = (int(image.shape[1]), int(image.shape[0]))
-            t_all.append(float(t_s))
-            results.append(estimator.detect(image, t_s))
-            if progress is not None:
-                progress(i + 1)
+    for i, (t_s, image, result) in enumerate(detect_frames(frames, model, **options)):
+        image_size = image_size or (int(image.shape[1]), int(image.shape[0]))
+        t_all.append(t_s)
+        results.append(result)
+        if progress is not None:
+            progress(i + 1)
     if image_size is None:
         raise ValueError("estimate_track got no frames")
     track = PoseTrack.empty(len(t_all), image_size)
