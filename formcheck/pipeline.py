@@ -68,6 +68,33 @@ def prefetch_depth(width: int, height: int) -> int:
     return max(1, min(DEFAULT_DEPTH, PREFETCH_BYTES // max(1, width * height * 3)))
 
 
+#: Frames larger than this on their longest side are shrunk before pose inference.
+POSE_MAX_SIDE = 1280
+
+
+def pose_size(width: int, height: int) -> tuple[int, int]:
+    """The size the pose model is given a ``width`` x ``height`` frame at (never enlarged)."""
+    scale = min(1.0, POSE_MAX_SIDE / max(1, width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def pose_frame(image: np.ndarray) -> np.ndarray:
+    """The frame the pose model sees: at most POSE_MAX_SIDE pixels on its longest side.
+
+    MediaPipe looks at 224-256 px crops of the picture anyway, so a 1080p or 4K frame gains no
+    accuracy over 720p; shrinking it here, in the reader thread (the other core), spares the
+    pose thread the colour conversion and resize of a huge frame, and the read-ahead queue its
+    memory. Landmarks are normalised to the picture, so they keep their meaning.
+    """
+    h, w = image.shape[:2]
+    size = pose_size(w, h)
+    if size == (w, h):
+        return image
+    import cv2
+
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
 def track_video(video: str | Path, model: str = "full",
                 progress: Callable[[int, int | None], None] | None = None,
                 stride: int = 1) -> tuple[PoseTrack, list]:
@@ -85,8 +112,8 @@ def track_video(video: str | Path, model: str = "full",
     with open_source(video) as src:
         total = src.info.frame_count
         # issue 8: every stride-th frame, decoded ahead in a reader thread (closed before the source)
-        with prefetch(((f.t_s, f.image) for i, f in enumerate(src) if i % stride == 0),
-                      prefetch_depth(src.info.width, src.info.height)) as frames:
+        with prefetch(((f.t_s, pose_frame(f.image)) for i, f in enumerate(src) if i % stride == 0),
+                      prefetch_depth(*pose_size(src.info.width, src.info.height))) as frames:
             track = estimate_track(frames, model=model,
                                    progress=(lambda n: progress(min(n * stride, total or n * stride), total))
                                    if progress else None)
@@ -171,7 +198,8 @@ def _pose_pass(video: Path, exercise: Exercise, out_dir: Path | None, video_out:
     zeros = np.zeros(33)
     with open_source(video) as src:
         total = src.info.frame_count
-        with prefetch((f.t_s, f.image) for i, f in enumerate(src) if i % stride == 0) as frames:
+        with prefetch(((f.t_s, pose_frame(f.image)) for i, f in enumerate(src) if i % stride == 0),
+                      prefetch_depth(*pose_size(src.info.width, src.info.height))) as frames:
             for n, (t_s, image, r) in enumerate(detect_frames(frames, model), start=1):
                 if stream is None:
                     stream = SessionStream(exercise, (int(image.shape[1]), int(image.shape[0])))

@@ -31,3 +31,20 @@ def test_cached_filter_design_is_butterworth():
         b0, a0 = butter(2, wn)
         np.testing.assert_array_equal(b, b0)
         np.testing.assert_array_equal(a, a0)
+
+
+def test_big_frames_are_shrunk_for_the_pose_model_only():
+    """Issue 8: 1080p/4K frames reach MediaPipe at <= 1280 px, same aspect; small ones untouched."""
+    import numpy as np
+
+    from formcheck.pipeline import POSE_MAX_SIDE, pose_frame, pose_size
+
+    assert pose_size(640, 480) == (640, 480)
+    assert pose_size(3840, 2160) == (1280, 720)
+    assert pose_size(1080, 1920) == (720, 1280)  # portrait keeps its orientation
+    small = np.zeros((480, 640, 3), np.uint8)
+    assert pose_frame(small) is small
+    big = np.full((2160, 3840, 3), 200, np.uint8)
+    shrunk = pose_frame(big)
+    assert max(shrunk.shape[:2]) == POSE_MAX_SIDE and shrunk.shape[:2] == (720, 1280)
+    assert int(shrunk.mean()) == 200
