@@ -91,6 +91,7 @@ class SessionStream:
         self._raw_rows = 0
         self._clean_rows = 0
         self._loose = 0  # trailing raw blocks not merged yet
+        self.flushed: list[tuple[int, np.ndarray]] = []  # (first_row, pixel_xy) blocks cleaned by finish()
 
     @property
     def rows(self) -> int:
@@ -119,8 +120,8 @@ class SessionStream:
 
         ``raw``: the track pushed, if the caller has it (else it is rebuilt from the rows).
         """
-        if self.cleaner is not None:
-            self._cleaned(self.cleaner.finish())
+        if self.cleaner is not None:  # the last rows: their pixels are kept for the video writer
+            self.flushed = self._cleaned(self.cleaner.finish())
         raw = raw if raw is not None else self.raw_track()
         track = self._clean_track(raw)
         self._raw, self._clean = [], []  # now held (as float64) by the two tracks

@@ -44,6 +44,7 @@ class VerdictFeed:
         self._n = 0
         self.verdicts = verdicts  # SessionStream.verdicts: appended by the analysis thread only
         self._px = np.zeros((256, 33, 2), np.float32)
+        self._px_rows = 0  # rows of _px filled with cleaned landmarks
         self.ready = 0  # rows the writer may draw (cleaned, with verdicts)
         self.peaks: dict[int, list[int]] = {}  # row not drawn yet -> rep indexes whose peak it is
         self.open_rows: set[int] = set()  # rows of the open reps' current peaks
@@ -77,16 +78,18 @@ class VerdictFeed:
                     self._px = np.concatenate([self._px, np.zeros((max(end, 2 * len(self._px)) - len(self._px), 33, 2),
                                                                   np.float32)])
                 self._px[first:end] = px
+                self._px_rows = max(self._px_rows, end)
             self._note_reps(engine.reps)
             self.open_rows = {self._nearest_row(t) for t in engine.open_peaks()}
             self.candidates = {k: v for k, v in self.candidates.items() if k in self.open_rows}
-            self.ready = len(self.verdicts)
+            self.ready = min(len(self.verdicts), self._px_rows)
             self._cond.notify_all()
 
-    def finish(self, engine) -> None:
+    def finish(self, engine, blocks=()) -> None:
+        """The end of the analysis: ``blocks`` are the last cleaned rows, flushed by ``SessionStream.finish``."""
+        self.add_rows(blocks, engine)
         with self._cond:
-            self._note_reps(engine.reps)
-            self.ready = len(self.verdicts)
+            self.ready = min(len(self.verdicts), self._px_rows)
             self.done = True
             self._cond.notify_all()
 

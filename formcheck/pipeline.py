@@ -151,7 +151,7 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
                              f"{exercise.camera or 'the ' + exercise.view + ' view'}")
         result = stream.finish(raw)
         if feed is not None:
-            feed.finish(result.engine)
+            feed.finish(result.engine, stream.flushed)
         if crops is not None:
             crops.settle()
     except BaseException:
