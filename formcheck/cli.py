@@ -583,9 +583,10 @@ def history_command(
 
     table = Table(title=f"formcheck history{': ' + exercise if exercise else ''} (last {len(sessions)})",
                   box=box.SIMPLE_HEAD)
-    for col in ("date", "exercise", "reps L/R", "holds", "ROM (best)", "faults"):
-        table.add_column(col, no_wrap=True)  # figures stay whole; the path folds
-    table.add_column("report", overflow="fold", min_width=8)
+    # Figures stay whole; the exercise and the path fold. No min_width: a table wider than the
+    # terminal has the last character of every line cropped (the path lost a letter a line).
+    for col in ("date", "exercise", "reps L/R", "holds", "ROM (best)", "faults", "report"):
+        table.add_column(col, **({"overflow": "fold"} if col in ("exercise", "report") else {"no_wrap": True}))
     for s in sessions:
         f = s.figures
         reps = f"{f.reps_left}/{f.reps_right}" if f.reps_left or f.reps_right else str(f.rep_count)
