@@ -637,6 +637,9 @@ def progress(
 
     today = date.today()
     recorded = list_sessions(db, exercise)
+    if not recorded and _catalogue_entry(exercise) is None:  # a typo, not an exercise not done yet
+        raise InputError(f"unknown exercise '{exercise}', and no sessions of it in the history: run 'formcheck "
+                         "history' for the recorded ones, 'formcheck exercises' for the catalogue")
     if not recorded:
         raise InputError(f"no {exercise} sessions in the history ({resolve_db_path(db)}): record one with "
                          f"'formcheck analyze VIDEO --exercise {exercise}' or 'formcheck live'")

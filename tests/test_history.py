@@ -326,6 +326,13 @@ def test_cli_history_and_progress(db, tmp_path, bridge_report, clamshell_report)
     assert "the programme asks for" in result.stdout
 
 
+def test_cli_progress_of_an_unknown_exercise_says_so(db, tmp_path):
+    result = runner.invoke(app, ["progress", "--exercise", "bridgee", "--out", str(tmp_path / "p")])
+    assert result.exit_code == 2 and "unknown exercise 'bridgee'" in result.output
+    assert "--exercise bridgee" not in result.output  # not told to record a session of it
+    assert len(result.output.strip().splitlines()) == 1
+
+
 def test_cli_history_table_keeps_the_whole_path_on_a_narrow_terminal(db, tmp_path, monkeypatch, clamshell_report):
     from rich.console import Console
 
