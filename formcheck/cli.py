@@ -465,6 +465,7 @@ def live(
     ex = _load_exercise(exercise, exercise_file)
     if camera is not None and source is not None:
         raise InputError("choose either --camera or --source, not both")
+    _need_display(no_window)
     model_path(model.value)  # fail now if the model is missing, before opening the camera
     target = prepare_out_dir(out_dir or Path("formcheck-live") / datetime.now().strftime("%Y%m%d-%H%M%S"), force)
     spec = source if source is not None else (camera if camera is not None else 0)
@@ -530,6 +531,13 @@ class _HistoryWriter:
             typer.echo("formcheck: counting never started, so this session is not added to the history", err=True)
             return
         self.record(report, out_dir, when=started_at)
+
+
+def _need_display(no_window: bool) -> None:
+    """Without a display OpenCV's window aborts the process (Qt: no platform plugin): say so first."""
+    if not no_window and sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
+                                                                    or os.environ.get("WAYLAND_DISPLAY")):
+        raise InputError("no display to show the window on (DISPLAY is not set): add --no-window")
 
 
 def _catalogue_entry(exercise_id: str):
@@ -698,6 +706,7 @@ def routine(
     chosen = load_routine_file(routine_file) if routine_file is not None else get_routine(name)
     if camera is not None and source is not None:
         raise InputError("choose either --camera or --source, not both")
+    _need_display(no_window)
     model_path(model.value)  # fail now if the model is missing, before opening the camera
     target = out_dir or Path("formcheck-routine") / datetime.now().strftime("%Y%m%d-%H%M%S")
     if (Path(target) / JSON_NAME).exists() and not force:

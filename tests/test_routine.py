@@ -417,3 +417,20 @@ def test_cli_routine_on_a_two_exercise_video(tmp_path):
     from formcheck.history import list_sessions  # issue 9: each set is a session in the history
 
     assert [(h.figures.exercise, h.figures.rep_count) for h in list_sessions(db)] == [("bridge", 4), ("clamshell", 4)]
+
+
+def test_cli_routine_without_a_display_asks_for_no_window(tmp_path, monkeypatch):
+    """OpenCV's window aborts the whole process (Qt, exit 134) when there is no display."""
+    from typer.testing import CliRunner
+
+    import formcheck.cli as cli
+
+    monkeypatch.setattr(cli.sys, "platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    video = SAMPLES / "bridge_clean_left.mp4"
+    for args in (["routine", "therapydia"], ["live", "--exercise", "bridge"]):
+        result = CliRunner().invoke(cli.app, [*args, "--source", str(video), "--out", str(tmp_path / args[0])])
+        assert result.exit_code == 2 and "add --no-window" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+        assert not (tmp_path / args[0]).exists()
