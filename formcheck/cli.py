@@ -465,6 +465,7 @@ def live(
     ex = _load_exercise(exercise, exercise_file)
     if camera is not None and source is not None:
         raise InputError("choose either --camera or --source, not both")
+    _need_display(no_window)
     model_path(model.value)  # fail now if the model is missing, before opening the camera
     target = prepare_out_dir(out_dir or Path("formcheck-live") / datetime.now().strftime("%Y%m%d-%H%M%S"), force)
     spec = source if source is not None else (camera if camera is not None else 0)
@@ -532,6 +533,13 @@ class _HistoryWriter:
         self.record(report, out_dir, when=started_at)
 
 
+def _need_display(no_window: bool) -> None:
+    """Without a display OpenCV's window aborts the process (Qt: no platform plugin): say so first."""
+    if not no_window and sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
+                                                                    or os.environ.get("WAYLAND_DISPLAY")):
+        raise InputError("no display to show the window on (DISPLAY is not set): add --no-window")
+
+
 def _catalogue_entry(exercise_id: str):
     """The built-in exercise, or None for a custom one (--exercise-file) the catalogue does not know."""
     from .exercise import get_exercise
@@ -583,9 +591,10 @@ def history_command(
 
     table = Table(title=f"formcheck history{': ' + exercise if exercise else ''} (last {len(sessions)})",
                   box=box.SIMPLE_HEAD)
-    for col in ("date", "exercise", "reps L/R", "holds", "ROM (best)", "faults"):
-        table.add_column(col, no_wrap=True)  # figures stay whole; the path folds
-    table.add_column("report", overflow="fold", min_width=8)
+    # Figures stay whole; the exercise and the path fold. No min_width: a table wider than the
+    # terminal has the last character of every line cropped (the path lost a letter a line).
+    for col in ("date", "exercise", "reps L/R", "holds", "ROM (best)", "faults", "report"):
+        table.add_column(col, **({"overflow": "fold"} if col in ("exercise", "report") else {"no_wrap": True}))
     for s in sessions:
         f = s.figures
         reps = f"{f.reps_left}/{f.reps_right}" if f.reps_left or f.reps_right else str(f.rep_count)
@@ -636,6 +645,9 @@ def progress(
 
     today = date.today()
     recorded = list_sessions(db, exercise)
+    if not recorded and _catalogue_entry(exercise) is None:  # a typo, not an exercise not done yet
+        raise InputError(f"unknown exercise '{exercise}', and no sessions of it in the history: run 'formcheck "
+                         "history' for the recorded ones, 'formcheck exercises' for the catalogue")
     if not recorded:
         raise InputError(f"no {exercise} sessions in the history ({resolve_db_path(db)}): record one with "
                          f"'formcheck analyze VIDEO --exercise {exercise}' or 'formcheck live'")
@@ -694,6 +706,7 @@ def routine(
     chosen = load_routine_file(routine_file) if routine_file is not None else get_routine(name)
     if camera is not None and source is not None:
         raise InputError("choose either --camera or --source, not both")
+    _need_display(no_window)
     model_path(model.value)  # fail now if the model is missing, before opening the camera
     target = out_dir or Path("formcheck-routine") / datetime.now().strftime("%Y%m%d-%H%M%S")
     if (Path(target) / JSON_NAME).exists() and not force:

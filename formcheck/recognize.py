@@ -607,7 +607,7 @@ def recognize_windows(windows: Windows, t_start: float, t_end: float, recognizer
 # Analysing each set with its own rules
 
 
-def set_span(rec: Recognition, index: int, pad_before_s: float = 2.5, pad_after_s: float = 0.5) -> tuple[float, float]:
+def set_span(rec: Recognition, index: int, pad_before_s: float = 2.5, pad_after_s: float = 1.0) -> tuple[float, float]:
     """The time span to analyse for segment ``index``, padded into neighbouring rest, never
     into a neighbouring set. More before (the engine learns the rest level there) than after
     (the last rep has ended by then, and the move to the next position could look like a rep)."""

@@ -194,6 +194,9 @@ def _done_text(e: dict) -> str:
         return f"{(d['moving_s'] or 0) / 60:.1f} min moving, {d['reps']} cycles"
     if e["kind"] == "hold":
         return f"{d['holds']} holds, longest {d['longest_hold_s']:.1f} s"
+    on_side = d.get("reps_on_side")
+    if on_side is not None and on_side != d["reps"]:  # a one-side set: reps on the other side do not count
+        return f"{on_side} reps on the {e['side']} ({d['reps'] - on_side} on the other side)"
     return f"{d['reps']} reps"
 
 

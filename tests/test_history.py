@@ -326,6 +326,32 @@ def test_cli_history_and_progress(db, tmp_path, bridge_report, clamshell_report)
     assert "the programme asks for" in result.stdout
 
 
+def test_cli_progress_of_an_unknown_exercise_says_so(db, tmp_path):
+    result = runner.invoke(app, ["progress", "--exercise", "bridgee", "--out", str(tmp_path / "p")])
+    assert result.exit_code == 2 and "unknown exercise 'bridgee'" in result.output
+    assert "--exercise bridgee" not in result.output  # not told to record a session of it
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_cli_history_table_keeps_the_whole_path_on_a_narrow_terminal(db, tmp_path, monkeypatch, clamshell_report):
+    from rich.console import Console
+
+    import formcheck.cli as cli
+
+    folder = tmp_path / "a_rather_long_report_folder_name_for_clamshell"
+    record_session(clamshell_report, folder, _at(date.today()))
+    monkeypatch.setattr(cli, "out", Console(width=70))
+    monkeypatch.chdir(tmp_path)  # the path is shown relative to here
+    result = runner.invoke(app, ["history"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 70
+    start = next(i for i, line in enumerate(lines) if str(date.today()) in line)
+    column = lines[start].rstrip().rindex(" ") + 1  # the report column: the row's last cell
+    folded = "".join(line[column:].strip() for line in lines[start:])
+    assert folder.name in folded  # before, the table overflowed and every line lost its last letter
+
+
 def test_cli_progress_with_nothing_to_show(db, tmp_path):
     result = runner.invoke(app, ["progress", "--exercise", "bridge", "--out", str(tmp_path / "p")])
     assert result.exit_code == 2 and "no bridge sessions in the history" in result.output

@@ -174,6 +174,18 @@ def test_combined_report_in_memory(bridge_then_clamshell, tmp_path):
     assert "Set by set" in html and "sets/02_clamshell_right/report.html" in html
 
 
+def test_done_text_counts_only_the_sets_side():
+    from formcheck.routine_report import _done_text
+
+    target = {"reps": 10, "hold_s": None, "holds": None, "duration_s": None}
+    done = {"reps": 4, "reps_by_side": {"left": 0, "right": 4, "both": 0}, "reps_on_side": 0}
+    # the left set of a video of right clamshells: not "4 reps" against a target of 10 on the left
+    assert _done_text({"kind": "reps", "side": "left", "target": target, "done": done}) == \
+        "0 reps on the left (4 on the other side)"
+    assert _done_text({"kind": "reps", "side": "right", "target": target, "done": {**done, "reps_on_side": 4}}) == "4 reps"
+    assert _done_text({"kind": "reps", "side": None, "target": target, "done": {**done, "reps_on_side": None}}) == "4 reps"
+
+
 def test_interrupted_routine_keeps_what_was_done(bridge_then_clamshell, tmp_path):
     track, starts, b_truth, c_truth = bridge_then_clamshell
     cut = starts[1] + c_truth[0]["end_s"] + 0.3  # Ctrl-C after the first clamshell rep
@@ -405,3 +417,20 @@ def test_cli_routine_on_a_two_exercise_video(tmp_path):
     from formcheck.history import list_sessions  # issue 9: each set is a session in the history
 
     assert [(h.figures.exercise, h.figures.rep_count) for h in list_sessions(db)] == [("bridge", 4), ("clamshell", 4)]
+
+
+def test_cli_routine_without_a_display_asks_for_no_window(tmp_path, monkeypatch):
+    """OpenCV's window aborts the whole process (Qt, exit 134) when there is no display."""
+    from typer.testing import CliRunner
+
+    import formcheck.cli as cli
+
+    monkeypatch.setattr(cli.sys, "platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    video = SAMPLES / "bridge_clean_left.mp4"
+    for args in (["routine", "therapydia"], ["live", "--exercise", "bridge"]):
+        result = CliRunner().invoke(cli.app, [*args, "--source", str(video), "--out", str(tmp_path / args[0])])
+        assert result.exit_code == 2 and "add --no-window" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+        assert not (tmp_path / args[0]).exists()
