@@ -244,6 +244,16 @@ def _num(value: float | None, unit: str = "", digits: int = 0) -> str:
     return f"{value:.{digits}f}{unit}"
 
 
+def _recognised(entry) -> str:
+    """``--exercise auto``: how sure the recogniser was, and which stretch of the video this set is."""
+    if not isinstance(entry, dict) or not entry.get("text"):
+        return ""
+    text = str(entry["text"]).removeprefix("recognised: ")
+    start, end = entry.get("start_s"), entry.get("end_s")
+    span = f", {start:.0f}-{end:.0f} s of the video" if isinstance(start, (int, float)) and isinstance(end, (int, float)) else ""
+    return f"recognised automatically: {text}{span}"
+
+
 def _created(text: str | None) -> str:
     if not text:
         return "–"
@@ -379,6 +389,7 @@ def page_context(report: dict, result: SessionResult | None = None, video_name: 
         "created": _created(report.get("created")),
         "duration": _duration(float(report.get("duration_s") or 0.0)),
         "view": report.get("view") or "",
+        "recognised": _recognised(report.get("recognition")),
         "prescribed": summary.get("dosage", {}).get("prescribed", ""),
         "verdict": summary.get("dosage", {}).get("verdict", []),
         "counts": counts,
@@ -609,6 +620,7 @@ _TEMPLATE = """<!DOCTYPE html>
     <div><dt>Analysed</dt><dd>{{ c.created }}</dd></div>
     <div><dt>Length</dt><dd>{{ c.duration }}</dd></div>
     {% if c.view %}<div><dt>Camera</dt><dd>{{ c.view }} view</dd></div>{% endif %}
+    {% if c.recognised %}<div><dt>Exercise</dt><dd>{{ c.recognised }}</dd></div>{% endif %}
   </dl>
 </header>
 

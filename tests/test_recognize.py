@@ -172,6 +172,8 @@ def test_cli_auto_one_exercise_names_it(tmp_path, monkeypatch):
     report = json.loads((out / "report.json").read_text())
     assert report["exercise"] == "clamshell" and report["summary"]["rep_count"] == 5
     assert report["recognition"]["side"] == "left"
+    html = (out / "report.html").read_text()
+    assert "recognised automatically: Clamshell (left), confidence" in html  # the page says how it was chosen
 
 
 def test_cli_auto_several_sets(tmp_path, monkeypatch):
