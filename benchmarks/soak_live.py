@@ -62,8 +62,14 @@ def looped(track: PoseTrack, frames: int) -> Iterator[tuple[float, PoseResult | 
 
 
 def soak(minutes: float, exercise: str = "clamshell", fps: float = 30.0, every_min: float = 10.0,
-         on_sample: Callable[[float, float], None] | None = None) -> tuple[LiveSession, list[tuple[float, float]]]:
-    """Run the session; returns it and (simulated minute, RSS MB) samples, the first at 1 minute."""
+         on_sample: Callable[[float, float], None] | None = None,
+         measure: Callable[[], float] | None = None) -> tuple[LiveSession, list[tuple[float, float]]]:
+    """Run the session; returns it and (simulated minute, MB) samples, the first at 1 minute.
+
+    ``measure``: the memory figure in MB (default the process RSS; tests pass tracemalloc's,
+    which the allocator's arena steps and the rest of a test run cannot blur).
+    """
+    measure = measure or rss_mb
     ex = get_exercise(exercise)
     track = stream_track(exercise, fps)
     session = LiveSession(ex, track.image_size)
@@ -73,7 +79,7 @@ def soak(minutes: float, exercise: str = "clamshell", fps: float = 30.0, every_m
     for i, (t, pose) in enumerate(looped(track, total), start=1):
         session.step(t, pose)
         if i in marks:
-            samples.append((i / fps / 60.0, rss_mb()))
+            samples.append((i / fps / 60.0, measure()))
             if on_sample is not None:
                 on_sample(*samples[-1])
     return session, samples

@@ -459,14 +459,23 @@ def _load_soak():
     return module
 
 
-@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
 def test_live_session_memory_stays_flat_over_five_simulated_minutes(tmp_path):
-    """9,000 frames through LiveSession: the old lists grew ~1.5 kB a frame (10 MB here), now ~50 bytes."""
+    """9,000 frames through LiveSession: the old lists grew ~1.5 kB a frame (13 MB here), now ~50 bytes.
+
+    Python's own allocations (tracemalloc, numpy included) are measured, not the RSS: in a long
+    test run the RSS moves in allocator arena steps of several MB that say nothing about the session.
+    """
+    import tracemalloc
+
     soak = _load_soak()
-    session, samples = soak.soak(5.0, every_min=1.0)
+    tracemalloc.start()
+    try:
+        session, samples = soak.soak(5.0, every_min=1.0, measure=lambda: tracemalloc.get_traced_memory()[0] / 2**20)
+    finally:
+        tracemalloc.stop()
     grew_mb = samples[-1][1] - samples[0][1]
     assert len(session) == 9000 and len(session.verdicts) > 8000
-    assert grew_mb < 4.0, f"RSS grew {grew_mb:.1f} MB from minute 1 to 5: {samples}"
+    assert grew_mb < 2.0, f"memory grew {grew_mb:.1f} MB from minute 1 to 5: {samples}"
     report = soak.finish_session(session, tmp_path, "soak", "synthetic", {})
     assert report["summary"]["rep_count"] > 50
     from formcheck.landmarks import PoseTrack
