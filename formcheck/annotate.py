@@ -250,6 +250,29 @@ class _Encoder(threading.Thread):
         self.join()
 
 
+@contextmanager
+def encoded_video(out_path: str | Path, fps: float, size: tuple[int, int]):
+    """A VP8 writer fed through an ``_Encoder`` thread: yields the encoder to ``put`` frames into.
+
+    On success every frame is flushed and the file checked readable; on any error the encoder is
+    stopped and the partial file removed, so a half-written video is never left behind.
+    """
+    with _quiet_stderr():  # OpenCV's FFmpeg prints a harmless "tag 'VP80' is not supported" line
+        writer = VideoWriter(out_path, fps, size)
+    encoder = _Encoder(writer)
+    encoder.start()
+    try:
+        yield encoder
+        encoder.finish()
+    except BaseException:
+        if encoder.is_alive():
+            encoder.cancel()
+        writer.abort()
+        raise
+    writer.close()
+    _readable(Path(out_path))
+
+
 def write_annotated_video(video_path: str | Path, result: SessionResult, out_path: str | Path,
                           exercise: Exercise | None = None, *, thumb_width: int = THUMB_WIDTH,
                           max_pixels: int = MAX_VIDEO_PIXELS,
@@ -280,12 +303,8 @@ def write_annotated_video(video_path: str | Path, result: SessionResult, out_pat
         fps = nominal if nominal and 1.0 <= nominal <= 240.0 else (n - 1) / duration if n > 1 and duration > 0 else 30.0
         total = src.info.frame_count
         size = output_size(src.info.width, src.info.height, max_pixels)  # every frame is drawn at this size
-        with _quiet_stderr():  # OpenCV's FFmpeg prints a harmless "tag 'VP80' is not supported" line
-            writer = VideoWriter(out_path, fps, size)
-        encoder = _Encoder(writer)
-        encoder.start()
         written = 0
-        try:
+        with encoded_video(out_path, fps, size) as encoder:
             for k, frame in _paired_frames(src, t_track):
                 image, scale = _scaled(frame.image, max_pixels, size)
                 landmarks = pixels[k] * scale if detected[k] else None
@@ -298,14 +317,6 @@ def write_annotated_video(video_path: str | Path, result: SessionResult, out_pat
                 written += 1
                 if progress is not None:
                     progress(written, total)
-            encoder.finish()
-        except BaseException:
-            if encoder.is_alive():
-                encoder.cancel()
-            writer.abort()
-            raise
-        writer.close()
-    _readable(Path(out_path))
     return AnnotatedVideo(Path(out_path), written, fps, thumbs)
 
 

@@ -20,10 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .annotate import (MAX_VIDEO_PIXELS, THUMB_WIDTH, AnnotatedVideo, _Encoder, _quiet_stderr, _readable,
-                       _scaled, draw_on_crop, output_size, overlay_function, thumbnail, thumbnail_crop)
+from .annotate import (MAX_VIDEO_PIXELS, THUMB_WIDTH, AnnotatedVideo, _scaled, encoded_video, draw_on_crop, output_size, overlay_function, thumbnail, thumbnail_crop)
 from .exercise import Exercise
-from .video import VideoWriter, open_source
+from .video import open_source
 
 _WAIT_S = 0.1
 
@@ -211,12 +210,8 @@ class FollowingWriter(threading.Thread):
             fps = nominal if nominal and 1.0 <= nominal <= 240.0 else feed.nominal_fps()
             self.total = src.info.frame_count
             size = output_size(src.info.width, src.info.height, self.max_pixels)
-            with _quiet_stderr():  # OpenCV's FFmpeg prints a harmless "tag 'VP80' is not supported" line
-                writer = VideoWriter(self.out_path, fps, size)
-            encoder = _Encoder(writer)
-            encoder.start()
             k = 0
-            try:
+            with encoded_video(self.out_path, fps, size) as encoder:
                 for frame in src:
                     k = feed.row_for(frame.t_s, k)
                     landmarks = feed.landmarks(k)
@@ -227,14 +222,6 @@ class FollowingWriter(threading.Thread):
                         feed.offer_picture(k, thumbnail(image, landmarks, self.thumb_width))
                     encoder.put(draw(image, landmarks, feed.verdicts[k], self.exercise))
                     self.written += 1
-                encoder.finish()
-            except BaseException:
-                if encoder.is_alive():
-                    encoder.cancel()
-                writer.abort()
-                raise
-            writer.close()
-        _readable(self.out_path)
         return AnnotatedVideo(self.out_path, self.written, fps, dict(feed.thumbnails))
 
 
