@@ -150,5 +150,7 @@ class PoseTrack:
     @classmethod
     def from_npz(cls, path) -> "PoseTrack":
         with np.load(path) as data:
-            return cls(data["t_s"], data["image_xyz"], data["world_xyz"], data["visibility"],
-                       data["presence"], tuple(int(v) for v in data["image_size"]), data["detected"])
+            # Stored tracks may be float32/float16 (the committed benchmark): compute in float64.
+            return cls(*(np.asarray(data[k], float) for k in ("t_s", "image_xyz", "world_xyz", "visibility",
+                                                               "presence")),
+                       tuple(int(v) for v in data["image_size"]), np.asarray(data["detected"], bool))

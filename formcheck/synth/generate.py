@@ -27,6 +27,7 @@ class CameraSpec:
     distance_m: float = 2.6
     height_m: float | None = None  # None: the exercise's recommended lens height
     fov_y_deg: float = 55.0
+    azimuth_deg: float = 0.0  # the view turned about the vertical (+: toward +x, the feet of a supine/prone body)
     width: int = 640
     height: int = 480
 
@@ -44,7 +45,7 @@ def place_camera(perf: Performance, spec: CameraSpec = CameraSpec()) -> Camera:
     first = perf.joints3d[0]
     centre = 0.5 * (first.min(axis=0) + first.max(axis=0))
     centre[1] = max(centre[1], 0.2)
-    az = np.radians(VIEW_AZIMUTH_DEG[view])
+    az = np.radians(VIEW_AZIMUTH_DEG[view] + spec.azimuth_deg)
     if view == "feet":  # from the end of the body where the feet are
         feet = first[[INDEX["left_ankle"], INDEX["right_ankle"]]].mean(axis=0)
         direction = np.array([np.sign(feet[0] - centre[0]) or 1.0, 0.0, 0.0])
