@@ -26,11 +26,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from formcheck import cues  # noqa: E402
-from formcheck.exercise import get_exercise  # noqa: E402
-from formcheck.live import run_live  # noqa: E402
-from formcheck.pose import PoseEstimator  # noqa: E402
-from formcheck.video import Frame, FrameSource, SourceInfo, open_source  # noqa: E402
+from formcheck.live import cues as cues  # noqa: E402
+from formcheck.rules.exercise import get_exercise  # noqa: E402
+from formcheck.live.session import run_live  # noqa: E402
+from formcheck.pose.estimator import PoseEstimator  # noqa: E402
+from formcheck.io.video import Frame, FrameSource, SourceInfo, open_source  # noqa: E402
 
 REAL = ROOT.parent / "shared" / "real"
 

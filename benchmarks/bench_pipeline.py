@@ -26,7 +26,7 @@ side, clip by clip):
    minute of video, to show cost grows linearly and memory stays flat (only the landmark
    track, a few KB a frame, grows).
 5. ``--stride`` 2 and 3 on the sample clips: rep counts scored against ``*.truth.json``
-   (``formcheck.evaluate.score_clip``, as ``formcheck eval`` does) and the speed-up.
+   (``formcheck.analyze.evaluate.score_clip``, as ``formcheck eval`` does) and the speed-up.
 """
 
 from __future__ import annotations
@@ -53,15 +53,15 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import formcheck.analysis as fc_analysis  # noqa: E402
-import formcheck.annotate as fc_annotate  # noqa: E402
-import formcheck.follow as fc_follow  # noqa: E402
-import formcheck.windowed as fc_windowed  # noqa: E402
-import formcheck.pipeline as fc_pipeline  # noqa: E402
-from formcheck.evaluate import score_clip  # noqa: E402
-from formcheck.exercise import get_exercise  # noqa: E402
-from formcheck.pose import PoseEstimator  # noqa: E402
-from formcheck.video import VideoWriter, open_source  # noqa: E402
+import formcheck.analyze.track as fc_analysis  # noqa: E402
+import formcheck.report.annotated_video as fc_annotate  # noqa: E402
+import formcheck.analyze.stream as fc_follow  # noqa: E402
+import formcheck.signals.windowed as fc_windowed  # noqa: E402
+import formcheck.analyze.video as fc_pipeline  # noqa: E402
+from formcheck.analyze.evaluate import score_clip  # noqa: E402
+from formcheck.rules.exercise import get_exercise  # noqa: E402
+from formcheck.pose.estimator import PoseEstimator  # noqa: E402
+from formcheck.io.video import VideoWriter, open_source  # noqa: E402
 
 CHUNK = 48  # frames decoded ahead of a bare-inference burst
 ISOLATED_FRAMES = 60  # frames per clip for the overlay-alone and encode-alone timings
@@ -133,7 +133,7 @@ def find_clips(pattern: str, limit: int | None) -> list[Clip]:
 
 
 def _guess_exercise(stem: str) -> str | None:
-    from formcheck.exercise import builtin_exercises
+    from formcheck.rules.exercise import builtin_exercises
 
     ids = sorted(builtin_exercises(), key=len, reverse=True)
     return next((i for i in ids if stem.startswith(i)), None)
@@ -235,7 +235,7 @@ def pyav_writer_class(cpu_used: int):
 
 @contextlib.contextmanager
 def annotate_writer(writer_class):
-    """Make formcheck.annotate write its video with ``writer_class`` (None: unchanged)."""
+    """Make formcheck.report.annotated_video write its video with ``writer_class`` (None: unchanged)."""
     if writer_class is None:
         yield
         return
@@ -363,8 +363,8 @@ def analyze_timed(clip: Clip, model: str, video_out: bool, out: Path, stride: in
 
 def overlay_and_encode(clip: Clip, report_dir: Path, frames: int) -> tuple[list[float], list[float]]:
     """Per-frame ms of the overlay alone (scale + draw) and of VP8 encoding alone, first ``frames`` frames."""
-    from formcheck.analysis import analyze_track
-    from formcheck.landmarks import PoseTrack
+    from formcheck.analyze.track import analyze_track
+    from formcheck.pose.landmarks import PoseTrack
 
     track = PoseTrack.from_npz(report_dir / fc_pipeline.TRACK_NAME)
     result = analyze_track(get_exercise(clip.exercise), track)
@@ -592,7 +592,7 @@ def section_stride(clips: list[Clip], model: str, strides: list[int], work: Path
 
 def section_batch(clips: list[Clip], model: str, work: Path) -> dict:
     """run_batch over the same clips with 1 and 2 worker processes (reports written, no video)."""
-    from formcheck.batch import run_batch
+    from formcheck.analyze.batch import run_batch
 
     from collections import Counter
 

@@ -25,8 +25,8 @@ import numpy as np
 
 
 def one_minute_session():
-    from formcheck.analysis import analyze_track
-    from formcheck.exercise import get_exercise
+    from formcheck.analyze.track import analyze_track
+    from formcheck.rules.exercise import get_exercise
     from formcheck.synth.generate import CameraSpec, place_camera, track_from_performance
     from formcheck.synth.motion import FaultInjection, MotionScript, perform
 
@@ -41,8 +41,8 @@ def one_minute_session():
 
 
 def time_report(result, out: Path, thumbnails: dict) -> dict[str, float]:
-    from formcheck.html_report import write_csv, write_html_report
-    from formcheck.report import build_report, write_json_atomic
+    from formcheck.report.html import write_csv, write_html_report
+    from formcheck.report.build import build_report, write_json_atomic
 
     times = {}
     t = time.perf_counter()
@@ -63,8 +63,8 @@ def skeleton_clip(result, path: Path, size=(640, 480)) -> Path:
     """A stand-in recording: the landmarks drawn over a textured background (codecs hate flat frames less)."""
     import cv2
 
-    from formcheck.annotate import draw_skeleton
-    from formcheck.video import VideoWriter
+    from formcheck.report.annotated_video import draw_skeleton
+    from formcheck.io.video import VideoWriter
 
     rng = np.random.default_rng(0)
     background = cv2.GaussianBlur(rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8), (0, 0), 3)
@@ -77,8 +77,8 @@ def skeleton_clip(result, path: Path, size=(640, 480)) -> Path:
 
 
 def time_video(video: Path, result, out: Path) -> dict[str, float]:
-    from formcheck.annotate import write_annotated_video
-    from formcheck.video import open_source
+    from formcheck.report.annotated_video import write_annotated_video
+    from formcheck.io.video import open_source
 
     t = time.perf_counter()
     with open_source(video) as src:
@@ -122,9 +122,9 @@ def main() -> int:
           f"vs decode alone {video['decode_ms']:.1f} ms/frame ({video['frames']} frames)")
 
     if args.video:
-        from formcheck.analysis import analyze_track
-        from formcheck.exercise import get_exercise
-        from formcheck.pipeline import track_video
+        from formcheck.analyze.track import analyze_track
+        from formcheck.rules.exercise import get_exercise
+        from formcheck.analyze.video import track_video
 
         track, _ = track_video(args.video)
         real = analyze_track(get_exercise(args.exercise), track)

@@ -20,10 +20,10 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from formcheck.exercise import get_exercise
-from formcheck.landmarks import PoseTrack
-from formcheck.live import LiveSession, finish_session
-from formcheck.pose import PoseResult
+from formcheck.rules.exercise import get_exercise
+from formcheck.pose.landmarks import PoseTrack
+from formcheck.live.session import LiveSession, finish_session
+from formcheck.pose.estimator import PoseResult
 from formcheck.synth.generate import CameraSpec, place_camera, track_from_performance
 from formcheck.synth.motion import MotionScript, perform
 

@@ -26,8 +26,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from formcheck.landmarks import PoseTrack  # noqa: E402
-from formcheck.recognize import REST, analyse_sets, recognize  # noqa: E402
+from formcheck.pose.landmarks import PoseTrack  # noqa: E402
+from formcheck.recognize.model import REST, analyse_sets, recognize  # noqa: E402
 from formcheck.synth.motion import MOTIONS  # noqa: E402
 from formcheck.synth.recognition_set import held_out_clips  # noqa: E402
 
@@ -100,7 +100,7 @@ def cached_track(video: Path, cache: Path) -> PoseTrack:
     cached = cache / f"{video.name}.full.npz"
     if cached.exists() and cached.stat().st_mtime >= video.stat().st_mtime:
         return PoseTrack.from_npz(cached)
-    from formcheck.pipeline import track_video
+    from formcheck.analyze.video import track_video
 
     print(f"  tracking {video.name} (cached in {cache}) ...", flush=True)
     track, _ = track_video(video, "full")
@@ -173,7 +173,7 @@ def main() -> None:
     ap.add_argument("--model", type=Path, default=None, help="recogniser weights (default models/recognizer.npz)")
     args = ap.parse_args()
     if args.model:
-        from formcheck import recognize as recognize_module
+        from formcheck.recognize import model as recognize_module
 
         recognize_module._DEFAULT[:] = [recognize_module.Recognizer.load(args.model)]
     figures = {}

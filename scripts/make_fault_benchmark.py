@@ -36,7 +36,7 @@ def _done(out: Path, name: str) -> bool:
 
 
 def _one(spec, out: Path, videos: Path) -> str:
-    from formcheck.pipeline import track_video
+    from formcheck.analyze.video import track_video
 
     t0 = time.time()
     video = render_clip(spec, videos)

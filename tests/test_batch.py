@@ -12,10 +12,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from formcheck.batch import (SUMMARY_CSV, SUMMARY_JSON, BatchJob, BatchRow, analyze_one, find_videos,
-                             is_batch_input, report_folders, run_batch)
-from formcheck.cli import app
-from formcheck.exercise import get_exercise
+from formcheck.analyze.batch import (SUMMARY_CSV, SUMMARY_JSON, BatchJob, BatchRow, analyze_one, find_videos, is_batch_input, report_folders, run_batch)
+from formcheck.cli.main import app
+from formcheck.rules.exercise import get_exercise
 
 from conftest import SAMPLES
 

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from formcheck.analysis import analyze_track
-from formcheck.cli import app
-from formcheck.engine import ExerciseEngine, FrameInput
-from formcheck.exercise import ExerciseFileError, builtin_exercises, get_exercise, load_exercise_file
-from formcheck.report import build_report
+from formcheck.analyze.track import analyze_track
+from formcheck.cli.main import app
+from formcheck.rules.engine import ExerciseEngine, FrameInput
+from formcheck.rules.exercise import ExerciseFileError, builtin_exercises, get_exercise, load_exercise_file
+from formcheck.report.build import build_report
 from formcheck.synth.generate import CameraSpec, TrackerNoise, synthetic_track
 from formcheck.synth.motion import MOTIONS, ORIGINAL_MOTIONS, FaultInjection
 from formcheck.synth.sets import library_script, library_set

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from formcheck.cli import app
+from formcheck.cli.main import app
 
 from conftest import SAMPLES
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formcheck.analysis import analyze_track
-from formcheck.exercise import get_exercise
+from formcheck.analyze.track import analyze_track
+from formcheck.rules.exercise import get_exercise
 from formcheck.synth.generate import CameraSpec, TrackerNoise, synthetic_track
 from formcheck.synth.motion import MOTIONS, ORIGINAL_MOTIONS, FaultInjection, MotionScript
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from formcheck.analysis import analyze_track
-from formcheck.exercise import ExerciseFileError, builtin_exercises, load_exercise_file
+from formcheck.analyze.track import analyze_track
+from formcheck.rules.exercise import ExerciseFileError, builtin_exercises, load_exercise_file
 from formcheck.synth.generate import synthetic_track
 from formcheck.synth.motion import MotionScript
 

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 from scipy.signal import butter
 
-from formcheck.cleaning import _butter_lowpass, _nanmedian_last_axis
+from formcheck.signals.cleaning import _butter_lowpass, _nanmedian_last_axis
 
 
 def test_sort_based_nanmedian_equals_numpy():
@@ -37,7 +37,7 @@ def test_big_frames_are_shrunk_for_the_pose_model_only():
     """Issue 8: 1080p/4K frames reach MediaPipe at <= 1280 px, same aspect; small ones untouched."""
     import numpy as np
 
-    from formcheck.pipeline import POSE_MAX_SIDE, pose_frame, pose_size
+    from formcheck.analyze.video import POSE_MAX_SIDE, pose_frame, pose_size
 
     assert pose_size(640, 480) == (640, 480)
     assert pose_size(3840, 2160) == (1280, 720)

@@ -17,16 +17,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from formcheck import history
-from formcheck.analysis import analyze_track
-from formcheck.cli import app
+from formcheck.history import store as history
+from formcheck.analyze.track import analyze_track
+from formcheck.cli.main import app
 from formcheck.errors import InputError
-from formcheck.exercise import get_exercise
-from formcheck.history import (SCHEMA_V1, SCHEMA_VERSION, default_db_path, dosage_met, list_sessions, load_report,
-                               record_session, session_days, session_figures)
-from formcheck.pipeline import Analysis
-from formcheck.progress import WeekAdherence, adherence_verdict, weekly_adherence, write_progress
-from formcheck.report import build_report, write_json_atomic
+from formcheck.rules.exercise import get_exercise
+from formcheck.history.store import (SCHEMA_V1, SCHEMA_VERSION, default_db_path, dosage_met, list_sessions, load_report, record_session, session_days, session_figures)
+from formcheck.analyze.video import Analysis
+from formcheck.history.progress import WeekAdherence, adherence_verdict, weekly_adherence, write_progress
+from formcheck.report.build import build_report, write_json_atomic
 from formcheck.synth.generate import synthetic_track
 from formcheck.synth.motion import FaultInjection, MotionScript
 
@@ -336,7 +335,7 @@ def test_cli_progress_of_an_unknown_exercise_says_so(db, tmp_path):
 def test_cli_history_table_keeps_the_whole_path_on_a_narrow_terminal(db, tmp_path, monkeypatch, clamshell_report):
     from rich.console import Console
 
-    import formcheck.cli as cli
+    import formcheck.cli.main as cli
 
     folder = tmp_path / "a_rather_long_report_folder_name_for_clamshell"
     record_session(clamshell_report, folder, _at(date.today()))
@@ -376,7 +375,7 @@ def fake_pose(monkeypatch, bridge_report):
         write_json_atomic(Path(out_dir) / "report.json", report)
         return Analysis(None, report, out_dir)
 
-    monkeypatch.setattr("formcheck.pipeline.analyze_video", analyze_video)
+    monkeypatch.setattr("formcheck.analyze.video.analyze_video", analyze_video)
 
 
 def _video(tmp_path: Path, name: str = "clip.mp4", when: datetime | None = None) -> Path:
@@ -482,7 +481,7 @@ def test_unwritable_or_newer_history_is_a_warning(db, tmp_path, fake_pose, monke
 
 
 def test_live_sessions_are_dated_by_their_start(db, tmp_path, bridge_report):
-    from formcheck.cli import _HistoryWriter
+    from formcheck.cli.main import _HistoryWriter
 
     started = datetime(2026, 11, 12, 19, 5).astimezone()
     live = dict(bridge_report, live={"counting_started_s": 2.0})

@@ -20,15 +20,15 @@ import cv2
 import numpy as np
 import pytest
 
-from formcheck.analysis import analyze_track
-from formcheck.annotate import draw_skeleton
-from formcheck.exercise import get_exercise, parse_exercise
-from formcheck.html_report import CSV_COLUMNS, render_html, write_csv
-from formcheck.pipeline import write_feedback_files
-from formcheck.report import MAX_SERIES_POINTS, build_report, write_json_atomic
+from formcheck.analyze.track import analyze_track
+from formcheck.report.annotated_video import draw_skeleton
+from formcheck.rules.exercise import get_exercise, parse_exercise
+from formcheck.report.html import CSV_COLUMNS, render_html, write_csv
+from formcheck.analyze.video import write_feedback_files
+from formcheck.report.build import MAX_SERIES_POINTS, build_report, write_json_atomic
 from formcheck.synth.generate import CameraSpec, place_camera, track_from_performance
 from formcheck.synth.motion import FaultInjection, MotionScript, perform
-from formcheck.video import VideoWriter, open_source
+from formcheck.io.video import VideoWriter, open_source
 
 CHROMIUM = Path("/usr/bin/chromium")
 XSS = "<script>alert(1)</script>"
@@ -48,7 +48,7 @@ def bridge_track(reps: int = 3):
 
 def evil_bridge():
     """The bridge as a custom exercise whose name, signal name, cues and notes are a script tag."""
-    data = tomllib.loads((resources.files("formcheck.exercises") / "bridge.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads((resources.files("formcheck.rules.exercises") / "bridge.toml").read_text(encoding="utf-8"))
     signal = f"hip {XSS}"
     data["name"] = f"Bridge {XSS}"
     data["signals"] = {signal: data["signals"].pop("hip_extension_deg")}
@@ -122,7 +122,7 @@ def test_series_is_small(session):
     long.track.t_s = np.arange(n) / 30.0
     long.signals = copy.copy(result.signals)
     long.signals.values = {k: np.resize(v, (n,) + v.shape[1:]) for k, v in result.signals.values.items()}
-    from formcheck.report import key_series
+    from formcheck.report.build import key_series
 
     series = key_series(long)
     assert len(series["t_s"]) == len(series["key_value"]) <= MAX_SERIES_POINTS

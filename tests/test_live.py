@@ -20,18 +20,18 @@ import cv2
 import numpy as np
 import pytest
 
-from formcheck import live as live_mod
-from formcheck.analysis import analyze_track
-from formcheck.cues import SoundCues, Speaker
-from formcheck.engine import FaultEvent, FrameVerdict, Rep
-from formcheck.exercise import get_exercise
-from formcheck.landmarks import PoseTrack
-from formcheck.live import LiveSession, run_live
-from formcheck.overlay import LEFT_COLOUR, RIGHT_COLOUR, draw_overlay
-from formcheck.pose import PoseResult
+from formcheck.live import session as live_mod
+from formcheck.analyze.track import analyze_track
+from formcheck.live.cues import SoundCues, Speaker
+from formcheck.rules.engine import FaultEvent, FrameVerdict, Rep
+from formcheck.rules.exercise import get_exercise
+from formcheck.pose.landmarks import PoseTrack
+from formcheck.live.session import LiveSession, run_live
+from formcheck.live.overlay import LEFT_COLOUR, RIGHT_COLOUR, draw_overlay
+from formcheck.pose.estimator import PoseResult
 from formcheck.synth.generate import CameraSpec, place_camera, track_from_performance
 from formcheck.synth.motion import MotionScript, perform
-from formcheck.video import Frame, FrameSource, SourceInfo
+from formcheck.io.video import Frame, FrameSource, SourceInfo
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real"
 
@@ -347,8 +347,8 @@ XVFB_SCRIPT = textwrap.dedent("""
     sys.path.insert(0, {tests!r})
     import cv2, mss
     import test_live as t
-    from formcheck.exercise import get_exercise
-    from formcheck.live import run_live, WINDOW_NAME
+    from formcheck.rules.exercise import get_exercise
+    from formcheck.live.session import run_live, WINDOW_NAME
 
     track, _ = t.synthetic_track("clamshell", reps=2)
     shots = {{}}
@@ -397,7 +397,7 @@ def test_window_under_xvfb_shows_the_overlay(tmp_path):
 def _cli(*args):
     from typer.testing import CliRunner
 
-    from formcheck.cli import app
+    from formcheck.cli.main import app
 
     return CliRunner().invoke(app, ["live", *args])
 

@@ -1,4 +1,4 @@
-"""Tests of formcheck.pose against the committed model bundles.
+"""Tests of formcheck.pose.estimator against the committed model bundles.
 
 The person image is scikit-image's public-domain ``astronaut`` (we commit no third-party
 image): those tests skip when scikit-image is not installed. Everything else runs on
@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formcheck import pose
-from formcheck.landmarks import INDEX, PoseTrack
+from formcheck.pose import estimator as pose
+from formcheck.pose.landmarks import INDEX, PoseTrack
 
 COMMITTED = ["lite", "full"]  # heavy is deliberately not committed
 

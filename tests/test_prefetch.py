@@ -9,10 +9,10 @@ import cv2
 import numpy as np
 import pytest
 
-import formcheck.pose
-from formcheck.landmarks import PoseTrack
-from formcheck.pipeline import track_video
-from formcheck.prefetch import prefetch
+import formcheck.pose.estimator
+from formcheck.pose.landmarks import PoseTrack
+from formcheck.analyze.video import track_video
+from formcheck.io.prefetch import prefetch
 
 
 def test_items_arrive_in_order_from_another_thread():
@@ -110,7 +110,7 @@ def recorded_frames(monkeypatch):
         track.t_s[:] = [t for t, _ in got]
         return track
 
-    monkeypatch.setattr(formcheck.pose, "estimate_track", fake_estimate_track)
+    monkeypatch.setattr(formcheck.pose.estimator, "estimate_track", fake_estimate_track)
     return got
 
 

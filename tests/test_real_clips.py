@@ -11,11 +11,11 @@ import json
 
 import pytest
 
-from formcheck.analysis import analyze_track
-from formcheck.exercise import builtin_exercises
-from formcheck.pipeline import track_video
-from formcheck.report import build_report
-from formcheck.evaluate import score_clip
+from formcheck.analyze.track import analyze_track
+from formcheck.rules.exercise import builtin_exercises
+from formcheck.analyze.video import track_video
+from formcheck.report.build import build_report
+from formcheck.analyze.evaluate import score_clip
 
 from conftest import REAL
 

@@ -12,11 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.auto import analyze_auto, check_sure
+from formcheck.analyze.auto import analyze_auto, check_sure
 from formcheck.errors import InputError
-from formcheck.landmarks import PoseTrack
-from formcheck.recognize import (REST, Recognition, Segment, analyse_sets, default_recognizer, recognize,
-                                 viterbi)
+from formcheck.pose.landmarks import PoseTrack
+from formcheck.recognize.model import (REST, Recognition, Segment, analyse_sets, default_recognizer, recognize, viterbi)
 from formcheck.synth.generate import TrackerNoise, synthetic_track
 from formcheck.synth.motion import MOTIONS, MotionScript
 from formcheck.synth.recognition_set import concatenate, held_out_clips
@@ -143,7 +142,7 @@ def test_rendered_sample_video_is_recognised(name):
         track = PoseTrack.from_npz(cached)
     else:
         pytest.importorskip("mediapipe")
-        from formcheck.pipeline import track_video
+        from formcheck.analyze.video import track_video
 
         track, _ = track_video(ROOT / "sample_videos" / f"{name}.mp4", "full")
     rec = recognize(track)
@@ -154,10 +153,10 @@ def _cli(tmp_path, monkeypatch, track):
     """`formcheck analyze clip.mp4 --exercise auto` on a given landmark track (no video decoding)."""
     from typer.testing import CliRunner
 
-    import formcheck.auto
-    from formcheck.cli import app
+    import formcheck.analyze.auto
+    from formcheck.cli.main import app
 
-    monkeypatch.setattr(formcheck.auto, "track_video", lambda video, model, progress, stride=1: (track, []))
+    monkeypatch.setattr(formcheck.analyze.auto, "track_video", lambda video, model, progress, stride=1: (track, []))
     video = tmp_path / "clip.mp4"
     video.write_bytes(b"")
     out = tmp_path / "out"
@@ -182,7 +181,7 @@ def test_cli_auto_several_sets(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "2 sets recognised" in result.output
     assert (out / "set1-bridge" / "report.json").exists() and (out / "set2-clamshell" / "report.json").exists()
-    from formcheck.history import list_sessions  # each recognised set is a session in the history
+    from formcheck.history.store import list_sessions  # each recognised set is a session in the history
 
     assert [h.figures.exercise for h in list_sessions(tmp_path / "history.sqlite3")] == ["bridge", "clamshell"]
 

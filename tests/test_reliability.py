@@ -24,9 +24,9 @@ from typer.testing import CliRunner
 
 import mp4_fixtures as mp4
 from conftest import SAMPLES
-from formcheck.analysis import analyze_track
-from formcheck.cli import app
-from formcheck.exercise import get_exercise
+from formcheck.analyze.track import analyze_track
+from formcheck.cli.main import app
+from formcheck.rules.exercise import get_exercise
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -146,7 +146,7 @@ def test_error_paths_print_one_line_on_the_real_stderr(tmp_path):
     cases = [make(tmp_path)[0] for make in BAD_INPUTS] + [tmp_path / "missing.mp4"]
     script = textwrap.dedent("""
         import sys
-        from formcheck.cli import app
+        from formcheck.cli.main import app
         sys.argv = ["formcheck", "analyze", sys.argv[1], "-e", "bridge"]
         app()
     """)
@@ -261,8 +261,8 @@ def test_gif_is_analysed_with_its_frame_delays(tmp_path):
 MEMORY_SCRIPT = textwrap.dedent("""
     import json, sys
     from pathlib import Path
-    from formcheck.exercise import get_exercise
-    from formcheck.pipeline import analyze_video
+    from formcheck.rules.exercise import get_exercise
+    from formcheck.analyze.video import analyze_video
 
     def kb(field):
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -386,7 +386,7 @@ def test_right_exercise_gets_no_posture_warning():
 
 
 def test_unwritable_output_folder_fails_before_any_work(tmp_path, monkeypatch):
-    import formcheck.pipeline as pipeline
+    import formcheck.analyze.video as pipeline
 
     def no_work(*args, **kwargs):
         raise AssertionError("the video was analysed before the output folder was checked")
@@ -412,7 +412,7 @@ def test_read_only_output_folder(tmp_path):
 
 
 def test_report_json_is_replaced_atomically(tmp_path, monkeypatch):
-    from formcheck import report as report_mod
+    from formcheck.report import build as report_mod
 
     path = tmp_path / "report.json"
     report_mod.write_json_atomic(path, {"reps": [1, 2, 3]})
@@ -430,7 +430,7 @@ def test_report_json_is_replaced_atomically(tmp_path, monkeypatch):
 
 def test_live_landmarks_file_is_written_atomically(tmp_path, monkeypatch):
     from formcheck.errors import FormcheckError
-    from formcheck.live import LiveSession, finish_session
+    from formcheck.live.session import LiveSession, finish_session
 
     track = _synthetic("clamshell", "recommended")
     session = LiveSession(get_exercise("clamshell"), track.image_size)
@@ -478,7 +478,7 @@ def test_live_session_memory_stays_flat_over_five_simulated_minutes(tmp_path):
     assert grew_mb < 2.0, f"memory grew {grew_mb:.1f} MB from minute 1 to 5: {samples}"
     report = soak.finish_session(session, tmp_path, "soak", "synthetic", {})
     assert report["summary"]["rep_count"] > 50
-    from formcheck.landmarks import PoseTrack
+    from formcheck.pose.landmarks import PoseTrack
 
     assert len(PoseTrack.from_npz(tmp_path / "landmarks.npz")) == 9000
     session.close()
@@ -486,10 +486,10 @@ def test_live_session_memory_stays_flat_over_five_simulated_minutes(tmp_path):
 
 def test_live_session_spools_to_disk_and_keeps_its_api(tmp_path):
     """Rows cross several on-disk chunks; raw_track, save_track, verdicts and reset behave as before."""
-    from formcheck.landmarks import PoseTrack
-    from formcheck.live import LiveSession
-    from formcheck.live_store import LandmarkSpool
-    from formcheck.pose import PoseResult
+    from formcheck.pose.landmarks import PoseTrack
+    from formcheck.live.session import LiveSession
+    from formcheck.live.store import LandmarkSpool
+    from formcheck.pose.estimator import PoseResult
 
     track = _synthetic("clamshell", "recommended")
     session = LiveSession(get_exercise("clamshell"), track.image_size)
@@ -536,7 +536,7 @@ def test_analysis_landmarks_file_is_replaced_atomically(tmp_path, monkeypatch):
     monkeypatch.setattr(np, "savez_compressed", disk_full)
     with pytest.raises(OSError):
         track.slice(0, 10).to_npz(path)
-    from formcheck.landmarks import PoseTrack
+    from formcheck.pose.landmarks import PoseTrack
 
     assert len(PoseTrack.from_npz(path)) == len(track)
     assert [p.name for p in tmp_path.iterdir()] == ["landmarks.npz"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formcheck.landmarks import INDEX, N_LANDMARKS
+from formcheck.pose.landmarks import INDEX, N_LANDMARKS
 from formcheck.synth.camera import Camera
 
 CAMERA = Camera(position=(0.3, 1.1, 3.2), target=(0.0, 0.9, 0.0), width=320, height=240)

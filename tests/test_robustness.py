@@ -13,10 +13,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from formcheck.analysis import analyze_track
-from formcheck.exercise import builtin_exercises
-from formcheck.landmarks import N_LANDMARKS, PoseTrack
-from formcheck.report import build_report
+from formcheck.analyze.track import analyze_track
+from formcheck.rules.exercise import builtin_exercises
+from formcheck.pose.landmarks import N_LANDMARKS, PoseTrack
+from formcheck.report.build import build_report
 
 EXERCISES = sorted(builtin_exercises())
 

@@ -15,13 +15,12 @@ import numpy as np
 import pytest
 
 from formcheck.errors import InputError
-from formcheck.landmarks import PoseTrack
-from formcheck.pose import PoseResult
-from formcheck.routine import (RoutineFileError, RoutineRunner, builtin_routines, get_routine, load_routine_file,
-                               parse_routine, plan, run_routine)
+from formcheck.pose.landmarks import PoseTrack
+from formcheck.pose.estimator import PoseResult
+from formcheck.live.routine import (RoutineFileError, RoutineRunner, builtin_routines, get_routine, load_routine_file, parse_routine, plan, run_routine)
 from formcheck.synth.generate import CameraSpec, place_camera, track_from_performance
 from formcheck.synth.motion import MotionScript, perform
-from formcheck.video import Frame, FrameSource, SourceInfo
+from formcheck.io.video import Frame, FrameSource, SourceInfo
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 
@@ -175,7 +174,7 @@ def test_combined_report_in_memory(bridge_then_clamshell, tmp_path):
 
 
 def test_done_text_counts_only_the_sets_side():
-    from formcheck.routine_report import _done_text
+    from formcheck.report.routine_page import _done_text
 
     target = {"reps": 10, "hold_s": None, "holds": None, "duration_s": None}
     done = {"reps": 4, "reps_by_side": {"left": 0, "right": 4, "both": 0}, "reps_on_side": 0}
@@ -225,7 +224,7 @@ class _ScriptedWindow:
 
 
 def test_window_shows_the_routine_and_n_skips(bridge_then_clamshell, tmp_path, monkeypatch):
-    from formcheck import live as live_mod
+    from formcheck.live import session as live_mod
 
     track, starts, b_truth, _ = bridge_then_clamshell
     k_skip = int(np.searchsorted(track.t_s, b_truth[0]["end_s"] + 0.5))  # n after the first bridge rep
@@ -244,7 +243,7 @@ def test_window_shows_the_routine_and_n_skips(bridge_then_clamshell, tmp_path, m
 
 
 def test_routine_html_escapes_custom_text(tmp_path):
-    from formcheck.routine_report import build_routine_report, render_routine_html
+    from formcheck.report.routine_page import build_routine_report, render_routine_html
 
     data = routine_data({"exercise": "bridge", "reps": 3}, name="<script>alert(1)</script>")
     routine = parse_routine(data, "t.toml")
@@ -388,7 +387,7 @@ def two_exercise_video(out: Path, first: str, second: str, rest_s: float = 1.0, 
 def test_cli_routine_on_a_two_exercise_video(tmp_path):
     from typer.testing import CliRunner
 
-    from formcheck.cli import app
+    from formcheck.cli.main import app
 
     first, second = "bridge_clean_left.mp4", "clamshell_clean_right.mp4"
     truth = [json.loads((SAMPLES / c).with_suffix(".truth.json").read_text()) for c in (first, second)]
@@ -414,7 +413,7 @@ def test_cli_routine_on_a_two_exercise_video(tmp_path):
     assert report["summary"] == {**report["summary"], "sets": 2, "completed": 2, "reps": 8}
     assert (out / "routine_report.html").exists() and (out / report["sets"][1]["report"]).exists()
     assert "2 of 2 sets completed" in result.output
-    from formcheck.history import list_sessions  # issue 9: each set is a session in the history
+    from formcheck.history.store import list_sessions  # issue 9: each set is a session in the history
 
     assert [(h.figures.exercise, h.figures.rep_count) for h in list_sessions(db)] == [("bridge", 4), ("clamshell", 4)]
 
@@ -423,7 +422,7 @@ def test_cli_routine_without_a_display_asks_for_no_window(tmp_path, monkeypatch)
     """OpenCV's window aborts the whole process (Qt, exit 134) when there is no display."""
     from typer.testing import CliRunner
 
-    import formcheck.cli as cli
+    import formcheck.cli.main as cli
 
     monkeypatch.setattr(cli.sys, "platform", "linux")
     monkeypatch.delenv("DISPLAY", raising=False)

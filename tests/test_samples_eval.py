@@ -10,7 +10,7 @@ import json
 
 from typer.testing import CliRunner
 
-from formcheck.cli import app
+from formcheck.cli.main import app
 
 
 def test_eval_sample_videos_meets_thresholds(samples_dir, tmp_path):

@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from formcheck.cli import app
+from formcheck.cli.main import app
 
 
 def _renderer_or_skip():

@@ -13,11 +13,9 @@ import cv2
 import numpy as np
 import pytest
 
-from formcheck import video
+from formcheck.io import video as video
 from formcheck.errors import FormcheckError, InputError
-from formcheck.video import (
-    Frame, VideoWriter, _CaptureSource, gif_frame_durations_s, natural_sort_key, open_source,
-)
+from formcheck.io.video import ( Frame, VideoWriter, _CaptureSource, gif_frame_durations_s, natural_sort_key, open_source, )
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real"
 W, H = 64, 48

@@ -7,12 +7,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from formcheck.analysis import SessionStream, analyze_track
-from formcheck.cleaning import CleaningOptions, clean_track, clean_whole_track
-from formcheck.exercise import get_exercise
+from formcheck.analyze.track import SessionStream, analyze_track
+from formcheck.signals.cleaning import CleaningOptions, clean_track, clean_whole_track
+from formcheck.rules.exercise import get_exercise
 from formcheck.synth.generate import CameraSpec, TrackerNoise, synthetic_track
 from formcheck.synth.sets import library_script
-from formcheck.windowed import WindowedCleaner, lag_s
+from formcheck.signals.windowed import WindowedCleaner, lag_s
 
 
 def _messy_track(exercise: str = "bridge", seed: int = 1, reps: int = 10, fps: float = 30.0):
@@ -77,9 +77,9 @@ def test_a_stream_fed_frame_by_frame_gives_the_same_session_as_analyze_track():
 
 def test_windowed_analysis_keeps_the_reps_of_the_whole_track_cleaning():
     """The counts and rep timings the reference cleaning gave, on a long messy track."""
-    from formcheck.engine import ExerciseEngine
-    from formcheck.analysis import frame_inputs
-    from formcheck.signals import compute_signals
+    from formcheck.rules.engine import ExerciseEngine
+    from formcheck.analyze.track import frame_inputs
+    from formcheck.signals.measures import compute_signals
 
     track = _messy_track("bridge", reps=10)
     exercise = get_exercise("bridge")
@@ -100,7 +100,7 @@ def test_windowed_analysis_keeps_the_reps_of_the_whole_track_cleaning():
 def test_analyze_with_the_annotated_video_counts_as_without(samples_dir, tmp_path, clip_name, exercise_id):
     """The writer thread follows the analysis; it must never change what the analysis finds."""
     pytest.importorskip("mediapipe")
-    from formcheck.pipeline import analyze_video, prepare_out_dir
+    from formcheck.analyze.video import analyze_video, prepare_out_dir
 
     clip = samples_dir / clip_name
     exercise = get_exercise(exercise_id)

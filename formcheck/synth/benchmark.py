@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..exercise import get_exercise
-from .clip import ClipSpec, Realism
-from .generate import CameraSpec
-from .motion import FaultInjection, MotionScript
+from formcheck.rules.exercise import get_exercise
+from formcheck.synth.clip import ClipSpec, Realism
+from formcheck.synth.generate import CameraSpec
+from formcheck.synth.motion import FaultInjection, MotionScript
 
 TUNE_SEED = 1401
 HOLDOUT_SEED = 1402
@@ -31,7 +31,7 @@ SKINS = ["light", "medium_light", "medium", "tan", "brown", "dark"]
 
 def _faults(exercise: str) -> list[str]:
     """The faults the exercise checks and the renderer can act out, plus ``clean``."""
-    from .motion import MOTIONS
+    from formcheck.synth.motion import MOTIONS
 
     checked = {f.code for f in get_exercise(exercise).faults}
     return ["clean", *(c for c in MOTIONS[exercise].fault_codes if c in checked)]

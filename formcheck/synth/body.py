@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..landmarks import INDEX, N_LANDMARKS
+from formcheck.pose.landmarks import INDEX, N_LANDMARKS
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from typing import Callable
 
 import numpy as np
 
-from ..exercise import get_exercise
-from ..signals import compute_signals
-from .camera import Camera
-from .generate import CameraSpec, TrackerNoise, place_camera, track_from_performance
-from .motion import MotionScript, Performance, perform
+from formcheck.rules.exercise import get_exercise
+from formcheck.signals.measures import compute_signals
+from formcheck.synth.camera import Camera
+from formcheck.synth.generate import CameraSpec, TrackerNoise, place_camera, track_from_performance
+from formcheck.synth.motion import MotionScript, Performance, perform
 
 TRUTH_SUFFIX = ".truth.json"
 
@@ -88,7 +88,7 @@ def render_clip(spec: ClipSpec, out_dir: Path, progress: Callable[[int, int], No
     """Render one clip into ``out_dir``: ``<name>.mp4`` and ``<name>.truth.json``."""
     import cv2
 
-    from .render import Appearance, BodyRenderer, SKIN_TONES, apply_realism
+    from formcheck.synth.render import Appearance, BodyRenderer, SKIN_TONES, apply_realism
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

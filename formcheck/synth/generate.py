@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..landmarks import INDEX, LANDMARK_NAMES, PoseTrack
-from .camera import Camera
-from .motion import Performance, motion_for
+from formcheck.pose.landmarks import INDEX, LANDMARK_NAMES, PoseTrack
+from formcheck.synth.camera import Camera
+from formcheck.synth.motion import Performance, motion_for
 
 VIEW_AZIMUTH_DEG = {"front": 0.0, "side": 0.0, "oblique": 40.0, "feet": 90.0}
 
@@ -120,7 +120,7 @@ def track_from_performance(perf: Performance, camera: Camera, noise: TrackerNois
 
 def synthetic_track(script, camera: CameraSpec = CameraSpec(), noise: TrackerNoise = TrackerNoise()):
     """(PoseTrack, Performance) for a motion script: the one-call factory tests use."""
-    from .motion import perform
+    from formcheck.synth.motion import perform
 
     perf = perform(script)
     return track_from_performance(perf, place_camera(perf, camera), noise), perf

@@ -14,8 +14,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..landmarks import INDEX, LANDMARK_NAMES
-from .body import ArmPose, LegPose, Posture, Proportions, body_frame, landmarks_3d, rot
+from formcheck.pose.landmarks import INDEX, LANDMARK_NAMES
+from formcheck.synth.body import ArmPose, LegPose, Posture, Proportions, body_frame, landmarks_3d, rot
 
 
 @dataclass(frozen=True)

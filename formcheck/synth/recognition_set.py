@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..landmarks import PoseTrack
-from .camera import Camera
-from .generate import TrackerNoise, track_from_performance
-from .motion import MOTIONS, FaultInjection, MotionScript, Performance, motion_for, perform
-from .sets import CYCLE_TEMPO
+from formcheck.pose.landmarks import PoseTrack
+from formcheck.synth.camera import Camera
+from formcheck.synth.generate import TrackerNoise, track_from_performance
+from formcheck.synth.motion import MOTIONS, FaultInjection, MotionScript, Performance, motion_for, perform
+from formcheck.synth.sets import CYCLE_TEMPO
 
 REST = "rest"
 BASE_AZIMUTH = {"front": 0.0, "side": 0.0, "oblique": 40.0}
@@ -101,7 +101,7 @@ def random_script(exercise: str, rng: np.random.Generator, side: str | None = No
 
 def active_spans(perf: Performance, script: MotionScript) -> list[tuple[float, float]]:
     """When the body is doing the exercise: from the first rep's start to the last rep's end."""
-    from .motion import rep_schedule
+    from formcheck.synth.motion import rep_schedule
 
     schedule = rep_schedule(script)
     if not schedule:

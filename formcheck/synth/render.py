@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from formcheck.landmarks import INDEX, N_LANDMARKS
+from formcheck.pose.landmarks import INDEX, N_LANDMARKS
 from formcheck.synth.camera import Camera
 
 _MISSING_EXTRA = "rendering needs the synth extra: pip install 'formcheck[synth]'"

@@ -12,10 +12,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..exercise import get_exercise
-from .clip import ClipSpec, Realism
-from .generate import CameraSpec
-from .motion import MOTIONS, ORIGINAL_MOTIONS, FaultInjection, MotionScript
+from formcheck.rules.exercise import get_exercise
+from formcheck.synth.clip import ClipSpec, Realism
+from formcheck.synth.generate import CameraSpec
+from formcheck.synth.motion import MOTIONS, ORIGINAL_MOTIONS, FaultInjection, MotionScript
 
 SAMPLE_FPS = 24.0
 SHIRTS = [(0.20, 0.35, 0.65), (0.65, 0.15, 0.15), (0.15, 0.45, 0.25), (0.85, 0.85, 0.85), (0.12, 0.12, 0.12)]

@@ -1,0 +1,397 @@
+"""Batch analysis: many videos, one report folder each, and a summary table.
+
+``formcheck analyze DIR_OR_GLOB --exercise ID --jobs N`` lands here. Each video goes through
+the same :func:`formcheck.analyze.video.analyze_video` as a single ``analyze`` (so a batch report is
+the report one would get alone), in its own output folder ``OUT/<video name>/``. Videos run in
+parallel in a process pool (``concurrent.futures.ProcessPoolExecutor``, spawned workers, each
+creating its own pose estimator per video). A failure on one video (unreadable file, nobody in
+view, even a crashed worker) is recorded in its row of the summary and the others go on.
+
+The summary (video, reps, faults, warnings, status, ...) is written to ``OUT/batch_summary.json``
+and ``OUT/batch_summary.csv``.
+
+For more videos than one machine can take, ``ray=ADDRESS`` runs the same per-video function
+(:func:`analyze_one`) as Ray tasks on a Ray cluster (``pip install 'formcheck[ray]'``): no
+scheduling of our own. The videos and the output folder must be at the same paths on every node
+(shared storage), and formcheck must be installed on every node.
+
+What counts as a batch (:func:`is_batch_input`): more than one path; a glob pattern
+(``"clips/*.mp4"``, quoted so that formcheck expands it); a folder that holds video files. A
+folder of images only is one clip (its images are the frames), as in a single ``analyze``.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob as globlib
+import io
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from formcheck.errors import FormcheckError, InputError
+from formcheck.rules.exercise import Exercise
+from formcheck.io.video import IMAGE_EXTENSIONS, natural_sort_key
+
+#: File name endings taken as videos when a folder or a glob is expanded.
+VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".gif", ".mpg",
+                                     ".mpeg", ".wmv", ".3gp", ".ts", ".mts", ".flv")
+SUMMARY_JSON = "batch_summary.json"
+SUMMARY_CSV = "batch_summary.csv"
+SUMMARY_COLUMNS: tuple[str, ...] = ("video", "status", "reps", "holds", "faults", "warnings", "seconds",
+                                    "out_dir", "error")
+#: Attempts per video on Ray when its worker dies (Ray's max_retries = MAX_ATTEMPTS - 1).
+MAX_ATTEMPTS = 2
+_GLOB_CHARS = "*?["
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """One video to analyse: everything a worker process needs (picklable)."""
+
+    video: str
+    out_dir: str
+    exercise: Exercise
+    model: str = "full"
+    video_out: bool = True
+    stride: int = 1
+    force: bool = False
+
+
+@dataclass
+class BatchRow:
+    """One line of the summary. ``status`` is "ok" or "failed" (then ``error`` says why)."""
+
+    video: str
+    out_dir: str
+    status: str = "failed"
+    reps: int | None = None
+    holds: int | None = None
+    faults: int | None = None
+    warnings: int | None = None
+    seconds: float | None = None
+    error: str | None = None
+    # not in the summary files: the whole report, for callers in the same process
+    report: dict | None = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if k in SUMMARY_COLUMNS}
+
+
+# --------------------------------------------------------------------------- what to analyse
+
+
+def _is_glob(text: str) -> bool:
+    return any(c in text for c in _GLOB_CHARS)
+
+
+def _is_video_file(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in VIDEO_EXTENSIONS and not path.name.startswith(".")
+
+
+def _is_image_folder(path: Path) -> bool:
+    return path.is_dir() and any(p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file() for p in path.iterdir())
+
+
+def _videos_in(folder: Path) -> list[Path]:
+    return sorted((p for p in folder.iterdir() if _is_video_file(p)), key=lambda p: natural_sort_key(p.name))
+
+
+def is_batch_input(specs: Sequence[str | Path]) -> bool:
+    """True when ``specs`` (the paths the user gave) name several videos rather than one clip."""
+    specs = list(specs)
+    if len(specs) != 1:
+        return len(specs) > 1
+    text = str(specs[0])
+    path = Path(text)
+    if path.exists():
+        return path.is_dir() and bool(_videos_in(path))
+    return _is_glob(text)
+
+
+def find_videos(specs: Sequence[str | Path]) -> list[Path]:
+    """The clips named by ``specs``, in order, without duplicates.
+
+    A glob pattern expands to its matching video files (and folders of images, each one clip),
+    in natural order; a folder with video files to those files; anything else (a file, a
+    folder of images, a missing path) is taken as one clip, so that its problem is reported in
+    its row. Raises InputError when nothing at all is found.
+    """
+    found: list[Path] = []
+    for spec in specs:
+        text = str(spec)
+        path = Path(text)
+        if not path.exists() and _is_glob(text):
+            matches = sorted(globlib.glob(os.path.expanduser(text), recursive=True), key=natural_sort_key)
+            clips = [Path(m) for m in matches if _is_video_file(Path(m)) or _is_image_folder(Path(m))]
+            if not clips:
+                raise InputError(f"no videos match {text!r}: check the pattern (video endings: "
+                                 f"{', '.join(VIDEO_EXTENSIONS)})")
+            found += clips
+        elif path.is_dir() and _videos_in(path):
+            found += _videos_in(path)
+        else:
+            found.append(path)
+    unique, seen = [], set()
+    for p in found:
+        key = os.path.normcase(os.path.abspath(p))
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    if not unique:
+        raise InputError("no videos to analyse")
+    return unique
+
+
+def report_folders(videos: Sequence[Path], out_dir: Path) -> list[Path]:
+    """``out_dir/<video name>`` for each video; a name already taken gets ``-2``, ``-3``..."""
+    used: set[str] = {SUMMARY_JSON.lower(), SUMMARY_CSV.lower()}
+    folders = []
+    for v in videos:
+        base = v.stem if v.suffix else v.name
+        base = base or "clip"
+        name, n = base, 1
+        while name.lower() in used:
+            n += 1
+            name = f"{base}-{n}"
+        used.add(name.lower())
+        folders.append(Path(out_dir) / name)
+    return folders
+
+
+def default_batch_out(specs: Sequence[str | Path]) -> Path:
+    """``<folder>-formcheck`` beside a single folder given (when writable), else ./formcheck-batch."""
+    specs = list(specs)
+    if len(specs) == 1 and Path(specs[0]).is_dir():
+        folder = Path(specs[0]).resolve()
+        if os.access(folder.parent, os.W_OK):
+            return folder.parent / f"{folder.name}-formcheck"
+    return Path("formcheck-batch")
+
+
+# --------------------------------------------------------------------------- one video
+
+
+def analyze_one(job: BatchJob) -> BatchRow:
+    """Analyse one video into ``job.out_dir``; never raises: a failure is the row's ``error``.
+
+    The function every backend runs (in-process, a pool worker, a Ray task).
+    """
+    from formcheck.analyze.video import analyze_video, prepare_out_dir
+
+    row = BatchRow(job.video, job.out_dir)
+    start = time.perf_counter()
+    try:
+        target = prepare_out_dir(Path(job.out_dir), job.force)
+        analysis = analyze_video(Path(job.video), job.exercise, target, job.model,
+                                 video_out=job.video_out, stride=job.stride)
+        report = analysis.report
+        row.status = "ok"
+        row.reps = int(report["summary"]["rep_count"])
+        row.holds = len(report["holds"])
+        row.faults = int(sum(report["summary"]["faults"].values()))
+        row.warnings = len(report["tracking"]["warnings"])
+        row.report = report
+    except FormcheckError as exc:  # InputError included: the user's problem, said in one line
+        row.error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - one video's failure must not end the batch
+        row.error = f"internal error: {type(exc).__name__}: {exc}"
+    row.seconds = round(time.perf_counter() - start, 2)
+    return row
+
+
+def _crashed(job: BatchJob, why: str) -> BatchRow:
+    return BatchRow(job.video, job.out_dir, error=why)
+
+
+# --------------------------------------------------------------------------- backends
+
+
+def _worker_init() -> None:
+    """Quiet native logs in a fresh worker (the parent's environment is inherited anyway)."""
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "8")
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _pool_round(todo: list[int], jobs: list[BatchJob], workers: int, rows: dict[int, BatchRow],
+                on_row: Callable[[BatchRow], None], worker: Callable[[BatchJob], BatchRow]) -> list[int]:
+    """Run ``todo`` in one process pool; returns the jobs that were lost when a worker died."""
+    broken: list[int] = []
+    # spawn, not fork: the parent may already run threads (cv2, a prefetch reader, mediapipe),
+    # and forking a threaded process can deadlock the child.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context,
+                             initializer=_worker_init) as pool:
+        futures: dict[Future, int] = {pool.submit(worker, jobs[i]): i for i in todo}
+        pending = set(futures)
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    i = futures[fut]
+                    try:
+                        row = fut.result()
+                    except BrokenProcessPool:
+                        broken.append(i)
+                        continue
+                    except Exception as exc:  # noqa: BLE001 - e.g. a result that would not pickle
+                        row = _crashed(jobs[i], f"internal error: {type(exc).__name__}: {exc}")
+                    rows[i] = row
+                    on_row(row)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return sorted(broken)
+
+
+def _run_pool(jobs: list[BatchJob], workers: int, on_row: Callable[[BatchRow], None],
+              worker: Callable[[BatchJob], BatchRow]) -> dict[int, BatchRow]:
+    """The jobs in a process pool of ``workers``.
+
+    A worker process that dies (a crash in native code, the out-of-memory killer) breaks the
+    pool for every video in flight, so those are tried again, each alone in a fresh process:
+    a video that kills its worker even then is the culprit and is recorded as failed.
+    """
+    rows: dict[int, BatchRow] = {}
+    lost = _pool_round(list(range(len(jobs))), jobs, workers, rows, on_row, worker)
+    for i in lost:
+        if _pool_round([i], jobs, 1, rows, on_row, worker):
+            rows[i] = _crashed(jobs[i], "the worker process died while analysing this video "
+                                        "(a crash, or out of memory)")
+            on_row(rows[i])
+    return rows
+
+
+def _run_ray(jobs: list[BatchJob], address: str, on_row: Callable[[BatchRow], None],
+             worker: Callable[[BatchJob], BatchRow]) -> dict[int, BatchRow]:
+    """The jobs as Ray tasks (one CPU each). Uses Ray if it is already initialised, else ``ray.init(address)``.
+
+    ``address``: "auto" (the cluster this machine belongs to, started with ``ray start``),
+    "local" (start a Ray instance on this machine), or a cluster address ("ray://host:10001",
+    "host:6379").
+    """
+    try:
+        import ray
+    except ImportError:
+        raise InputError("--ray needs Ray: pip install 'formcheck[ray]'") from None
+    started = False
+    if not ray.is_initialized():
+        try:
+            ray.init(address=None if address == "local" else address, include_dashboard=False,
+                     log_to_driver=False)
+        except (ConnectionError, ValueError, RuntimeError) as exc:
+            raise InputError(f"could not connect to Ray at {address!r}: {exc}; start a cluster with "
+                             f"'ray start --head', or use --ray local") from None
+        started = True
+    try:
+        task = ray.remote(num_cpus=1, max_retries=MAX_ATTEMPTS - 1)(worker)
+        refs = {task.remote(job): i for i, job in enumerate(jobs)}
+        rows: dict[int, BatchRow] = {}
+        pending = list(refs)
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            for ref in done:
+                i = refs[ref]
+                try:
+                    row = ray.get(ref)
+                except Exception as exc:  # noqa: BLE001 - a dead worker or node: this video fails
+                    row = _crashed(jobs[i], f"the Ray task failed: {type(exc).__name__}: {str(exc)[:300]}")
+                rows[i] = row
+                on_row(row)
+        return rows
+    finally:
+        if started:
+            ray.shutdown()
+
+
+# --------------------------------------------------------------------------- the batch
+
+
+def run_batch(videos: Sequence[str | Path], exercise: Exercise, out_dir: str | Path, *, model: str = "full",
+              jobs: int = 1, video_out: bool = True, stride: int = 1, force: bool = False,
+              ray: str | None = None, on_row: Callable[[BatchRow], None] | None = None,
+              worker: Callable[[BatchJob], BatchRow] = analyze_one) -> list[BatchRow]:
+    """Analyse ``videos`` into ``out_dir/<name>/`` and write the summary files; rows in input order.
+
+    ``jobs``: worker processes (1 = in this process, no pool). ``ray``: run on Ray instead (see
+    `_run_ray`). ``on_row`` is called as each video finishes (in completion order). ``worker``
+    is the per-video function (tests swap it; it must be picklable for a pool).
+    """
+    if not videos:
+        raise InputError("no videos to analyse")
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise InputError(f"--jobs must be a whole number >= 1, got {jobs!r}")
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"output path {out_dir} is a file, not a folder: choose another --out")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the output folder {out_dir}: {exc.strerror or exc}") from None
+    folders = report_folders([Path(v) for v in videos], out_dir)
+    # absolute paths: pool and Ray workers may run elsewhere (another cwd, another node)
+    batch = [BatchJob(os.path.abspath(v), os.path.abspath(f), exercise, model, video_out, stride, force)
+             for v, f in zip(videos, folders)]
+    given = {job.video: str(v) for job, v in zip(batch, videos)}
+
+    def note(row: BatchRow) -> None:
+        row.video = given.get(row.video, row.video)  # as the user wrote it, not the worker's absolute path
+        if on_row is not None:
+            on_row(row)
+
+    if ray:
+        rows = _run_ray(batch, ray, note, worker)
+    elif jobs == 1 or len(batch) == 1:
+        rows = {}
+        for i, job in enumerate(batch):
+            rows[i] = worker(job)
+            note(rows[i])
+    else:
+        rows = _run_pool(batch, jobs, note, worker)
+    ordered = [rows[i] for i in range(len(batch))]
+    write_summary(ordered, out_dir)
+    return ordered
+
+
+def write_summary(rows: Sequence[BatchRow], out_dir: Path) -> tuple[Path, Path]:
+    """``batch_summary.json`` (totals and one entry per video) and ``batch_summary.csv``."""
+    from formcheck.report.build import write_json_atomic
+
+    out_dir = Path(out_dir)
+    ok = [r for r in rows if r.status == "ok"]
+    summary = {
+        "videos": len(rows),
+        "ok": len(ok),
+        "failed": len(rows) - len(ok),
+        "reps": sum(r.reps or 0 for r in ok),
+        "faults": sum(r.faults or 0 for r in ok),
+        "results": [r.to_dict() for r in rows],
+    }
+    json_path, csv_path = out_dir / SUMMARY_JSON, out_dir / SUMMARY_CSV
+    write_json_atomic(json_path, summary)
+    text = io.StringIO()
+    w = csv.writer(text, lineterminator="\n")
+    w.writerow(SUMMARY_COLUMNS)
+    for r in rows:
+        d = r.to_dict()
+        w.writerow(["" if d[c] is None else d[c] for c in SUMMARY_COLUMNS])
+    tmp = csv_path.with_name(f".{csv_path.name}.partial")
+    tmp.write_text(text.getvalue(), encoding="utf-8")
+    os.replace(tmp, csv_path)
+    return json_path, csv_path
+
+
+def summary_lines(rows: Sequence[BatchRow]) -> list[str]:
+    """One line per failed video (for the terminal, under the table)."""
+    return [f"{r.video}: {r.error}" for r in rows if r.status != "ok"]
+
+
+__all__ = ["BatchJob", "BatchRow", "VIDEO_EXTENSIONS", "SUMMARY_JSON", "SUMMARY_CSV", "analyze_one",
+           "default_batch_out", "find_videos", "is_batch_input", "report_folders", "run_batch",
+           "summary_lines", "write_summary"]

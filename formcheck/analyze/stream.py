@@ -1,0 +1,259 @@
+"""The annotated video drawn while the pose model runs: a writer that follows the analysis.
+
+Issue 8: the overlay needs each frame's verdict, which the engine gives a few seconds of
+video behind the pose model (:class:`formcheck.analyze.track.SessionStream`). Rather than keep
+those seconds of frames in memory, the writer thread decodes the video a second time, just
+behind the verdicts: decoding costs about 1 ms a frame at 480p, a buffer of 3 s of 480p
+frames would cost 110 MB (and 4K frames far more). Memory stays flat; drawing and VP8
+encoding run on the second core while the pose model runs on the first.
+
+Each rep's picture is taken at its peak, known only once the rep is over: when the writer
+draws the current peak of a rep still open (:meth:`ExerciseEngine.open_peaks`), it keeps
+that frame's picture until the rep closes (one or two small pictures at a time).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.report.annotated_video import (MAX_VIDEO_PIXELS, THUMB_WIDTH, AnnotatedVideo, _scaled, encoded_video, draw_on_crop, output_size, overlay_function, thumbnail, thumbnail_crop)
+from formcheck.rules.exercise import Exercise
+from formcheck.io.video import open_source
+
+_WAIT_S = 0.1
+
+
+class _Cancelled(Exception):
+    """The analysis stopped: the writer drops its partial video."""
+
+
+class VerdictFeed:
+    """What the writer may draw: row times, cleaned landmarks (pixels), verdicts, rep peaks.
+
+    The analysis thread adds; the writer thread waits on the condition and reads.
+    """
+
+    def __init__(self, verdicts: list):
+        self._cond = threading.Condition()
+        self._t = np.zeros(1024)  # row times (a growing array: looked up every frame)
+        self._n = 0
+        self.verdicts = verdicts  # SessionStream.verdicts: appended by the analysis thread only
+        self._px = np.zeros((256, 33, 2), np.float32)
+        self._px_rows = 0  # rows of _px filled with cleaned landmarks
+        self.ready = 0  # rows the writer may draw (cleaned, with verdicts)
+        self.peaks: dict[int, list[int]] = {}  # row not drawn yet -> rep indexes whose peak it is
+        self.open_rows: set[int] = set()  # rows of the open reps' current peaks
+        self.candidates: dict[int, np.ndarray] = {}  # open peak row already drawn -> its picture
+        self.thumbnails: dict[int, np.ndarray] = {}  # rep index -> picture
+        self._reps_seen = 0
+        self.done = False
+        self.cancelled = False
+        self.waited_s = 0.0
+
+    # ------------------------------------------------------------ analysis thread
+    @property
+    def t(self) -> np.ndarray:
+        """The times of the rows inferred so far."""
+        return self._t[:self._n]
+
+    def add_time(self, t_s: float) -> None:
+        with self._cond:
+            if self._n == len(self._t):
+                self._t = np.concatenate([self._t, np.zeros(len(self._t))])
+            self._t[self._n] = t_s
+            self._n += 1
+            self._cond.notify_all()
+
+    def add_rows(self, blocks, engine) -> None:
+        """Cleaned ``(first_row, pixel_xy)`` blocks, then how far the writer may go."""
+        with self._cond:
+            for first, px in blocks:
+                end = first + len(px)
+                if end > len(self._px):
+                    self._px = np.concatenate([self._px, np.zeros((max(end, 2 * len(self._px)) - len(self._px), 33, 2),
+                                                                  np.float32)])
+                self._px[first:end] = px
+                self._px_rows = max(self._px_rows, end)
+            self._note_reps(engine.reps)
+            self.open_rows = {self._nearest_row(t) for t in engine.open_peaks()}
+            self.candidates = {k: v for k, v in self.candidates.items() if k in self.open_rows}
+            self.ready = min(len(self.verdicts), self._px_rows)
+            self._cond.notify_all()
+
+    def finish(self, engine, blocks=()) -> None:
+        """The end of the analysis: ``blocks`` are the last cleaned rows, flushed by ``SessionStream.finish``."""
+        self.add_rows(blocks, engine)
+        with self._cond:
+            self.ready = min(len(self.verdicts), self._px_rows)
+            self.done = True
+            self._cond.notify_all()
+
+    def cancel(self) -> None:
+        with self._cond:
+            self.cancelled = True
+            self._cond.notify_all()
+
+    def _nearest_row(self, t_s: float) -> int:
+        """The row nearest ``t_s`` (as ``annotate.peak_frames`` picks it)."""
+        t = self.t
+        k = int(np.clip(np.searchsorted(t, t_s), 0, len(t) - 1))
+        if k > 0 and abs(t[k - 1] - t_s) <= abs(t[k] - t_s):
+            k -= 1
+        return k
+
+    def _note_reps(self, reps) -> None:
+        """New reps: their picture if the writer kept it, else the writer takes it when it gets there."""
+        for rep in reps[self._reps_seen:]:
+            k = self._nearest_row(rep.peak_s)
+            if k in self.candidates:
+                self.thumbnails[rep.index] = self.candidates[k]
+            else:
+                self.peaks.setdefault(k, []).append(rep.index)
+        self._reps_seen = len(reps)
+
+    def wants_picture(self, k: int) -> bool:
+        """Whether row ``k`` is, or may become, a rep's peak (checked when the writer draws it)."""
+        with self._cond:
+            return k in self.peaks or k in self.open_rows
+
+    def offer_picture(self, k: int, picture: np.ndarray) -> None:
+        """Row ``k``'s picture, just drawn: a rep's, or kept while its rep is open."""
+        with self._cond:
+            for rep_index in self.peaks.pop(k, []):
+                self.thumbnails[rep_index] = picture
+            if k in self.open_rows:
+                self.candidates[k] = picture
+
+    # ------------------------------------------------------------ writer thread
+    def _wait(self, until) -> None:
+        with self._cond:
+            if not until():
+                start = time.perf_counter()
+                while not until():
+                    if self.cancelled:
+                        raise _Cancelled()
+                    self._cond.wait(_WAIT_S)
+                self.waited_s += time.perf_counter() - start  # the writer had nothing to draw (benchmarks)
+            if self.cancelled:
+                raise _Cancelled()
+
+    def row_for(self, t_s: float, k: int) -> int:
+        """The row nearest ``t_s`` (from row ``k`` on), once the rows after it are known."""
+        self._wait(lambda: self.done or (self._n > k + 1 and self._t[self._n - 1] >= t_s))
+        t, n = self.t, self._n
+        while k + 1 < n and abs(t[k + 1] - t_s) <= abs(t[k] - t_s):
+            k += 1
+        return k
+
+    def landmarks(self, k: int) -> np.ndarray | None:
+        """Row ``k``'s cleaned landmarks in source pixels, once ``k`` is ready (None: nobody)."""
+        self._wait(lambda: self.ready > k or self.done)
+        if k >= self.ready:
+            raise ValueError("the analysis produced no verdict for this frame")
+        px = self._px[k].astype(float)
+        return px if np.isfinite(px[:, 0]).any() else None
+
+    def nominal_fps(self) -> float:
+        """The rows' mean rate, for sources without a frame rate (waits for a few rows)."""
+        self._wait(lambda: self.done or self._n >= 30)
+        t = self.t
+        duration = t[-1] - t[0] if len(t) > 1 else 0.0
+        return (len(t) - 1) / duration if duration > 0 else 30.0
+
+
+class FollowingWriter(threading.Thread):
+    """Decodes ``video_path`` again, a little behind the analysis, and writes the annotated video."""
+
+    def __init__(self, video_path: str | Path, exercise: Exercise, out_path: str | Path, feed: VerdictFeed,
+                 max_pixels: int = MAX_VIDEO_PIXELS, thumb_width: int = THUMB_WIDTH):
+        super().__init__(name="formcheck-follow-writer", daemon=True)
+        self.video_path, self.exercise, self.feed = video_path, exercise, feed
+        self.out_path = Path(out_path)
+        self.max_pixels, self.thumb_width = max_pixels, thumb_width
+        self.written = 0
+        self.total: int | None = None
+        self.error: BaseException | None = None
+        self.video: AnnotatedVideo | None = None
+
+    def run(self) -> None:
+        try:
+            self.video = self._write()
+        except _Cancelled:
+            pass
+        except BaseException as exc:  # noqa: BLE001 - handed to the analysis thread
+            self.error = exc
+
+    def result(self, progress=None) -> AnnotatedVideo:
+        """Wait for the video (reporting ``progress(written, total)``); raise what the writer raised."""
+        while self.is_alive():
+            self.join(_WAIT_S)
+            if progress is not None:
+                progress(self.written, self.total)
+        if self.error is not None:
+            raise self.error
+        if self.video is None:
+            raise RuntimeError("the annotated video was cancelled")
+        return self.video
+
+    def cancel(self) -> None:
+        self.feed.cancel()
+        self.join()
+
+    def _write(self) -> AnnotatedVideo:
+        draw, feed = overlay_function(), self.feed
+        with open_source(self.video_path) as src:
+            nominal = src.info.fps
+            fps = nominal if nominal and 1.0 <= nominal <= 240.0 else feed.nominal_fps()
+            self.total = src.info.frame_count
+            size = output_size(src.info.width, src.info.height, self.max_pixels)
+            k = 0
+            with encoded_video(self.out_path, fps, size) as encoder:
+                for frame in src:
+                    k = feed.row_for(frame.t_s, k)
+                    landmarks = feed.landmarks(k)
+                    image, scale = _scaled(frame.image, self.max_pixels, size)
+                    if landmarks is not None:
+                        landmarks = landmarks * scale
+                    if feed.wants_picture(k):
+                        feed.offer_picture(k, thumbnail(image, landmarks, self.thumb_width))
+                    encoder.put(draw(image, landmarks, feed.verdicts[k], self.exercise))
+                    self.written += 1
+        return AnnotatedVideo(self.out_path, self.written, fps, dict(feed.thumbnails))
+
+
+class RecentCrops:
+    """``--no-video``: the rep pictures from the pose pass's own frames, with no second decode.
+
+    A small crop of each frame (around its raw landmarks, about 130 KB) is kept until the
+    analysis has passed that frame, a couple of seconds later; then the feed says whether it is
+    (or may still become) a rep's peak, and its picture is drawn with the cleaned skeleton.
+    Runs in the pose thread: about 0.3 ms a frame, where decoding a 1080p frame again was 8.
+    """
+
+    def __init__(self, feed: VerdictFeed, min_visibility: float = 0.25, width: int = THUMB_WIDTH):
+        self.feed, self.min_visibility, self.width = feed, min_visibility, width
+        self._crops: dict[int, tuple[np.ndarray, tuple[int, int], float]] = {}
+        self._next = 0  # the first row not settled yet
+
+    def add(self, row: int, image: np.ndarray, pose) -> None:
+        """Row ``row``'s frame and its raw pose (None: nobody found)."""
+        px = None
+        if pose is not None:
+            px = pose.image_xyz[:, :2] * (image.shape[1], image.shape[0])
+            px[pose.visibility < self.min_visibility] = np.nan
+        self._crops[row] = thumbnail_crop(image, px, self.width)
+
+    def settle(self) -> None:
+        """Rows the analysis has passed: keep the picture of a (possible) peak, drop the rest."""
+        feed = self.feed
+        while self._next < feed.ready:
+            k = self._next
+            crop = self._crops.pop(k, None)
+            if crop is not None and feed.wants_picture(k):
+                picture, origin, scale = crop
+                feed.offer_picture(k, draw_on_crop(picture, feed.landmarks(k), origin, scale))
+            self._next += 1

@@ -1,0 +1,210 @@
+"""The per-session report: report.json (a contract other tools read) and its feedback text.
+
+The report says what was done against what the seeds prescribe, what went well and the two
+or three most important things to fix, in the seeds' own words.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from formcheck import __version__
+from formcheck.analyze.track import SessionResult
+from formcheck.rules.exercise import Exercise
+
+REPORT_VERSION = 1
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else word + "s"
+
+
+def _range_text(lo: float, hi: float, unit: str = "") -> str:
+    fmt = (lambda v: f"{v:g}")
+    return f"{fmt(lo)}{unit}" if lo == hi else f"{fmt(lo)}-{fmt(hi)}{unit}"
+
+
+def dosage_lines(ex: Exercise, reps_by_side: dict[str, int], holds: list[dict]) -> list[str]:
+    """'Left 12 of 10-15, Right 9 of 10-15: 1 short' style comparison with the prescription."""
+    d = ex.dosage
+    lines = []
+    if d.reps and ex.kind in ("reps", "cyclic"):
+        target = _range_text(*d.reps)
+        if ex.sided:
+            parts = []
+            for side in ("left", "right"):
+                n = reps_by_side.get(side, 0)
+                short = f" ({d.reps[0] - n} short)" if 0 < n < d.reps[0] else ""
+                parts.append(f"{side.capitalize()} {n} of {target}{short}")
+            lines.append(", ".join(parts))
+            done = [s for s in ("left", "right") if reps_by_side.get(s, 0) > 0]
+            if len(done) == 1:
+                other = "right" if done[0] == "left" else "left"
+                lines.append(f"Only the {done[0]} side was done: then rest, or do the other side ({other})!")
+        else:
+            n = sum(reps_by_side.values())
+            short = f": {d.reps[0] - n} short" if n < d.reps[0] else ""
+            lines.append(f"{n} of {target} reps{short}")
+    if d.hold_s:
+        target = _range_text(*d.hold_s, " s")
+        if ex.kind == "hold":
+            total = sum(h["duration_s"] for h in holds)
+            count = f"{len(holds)} of {_range_text(*d.holds)} holds, " if d.holds else f"{len(holds)} holds, "
+            lines.append(f"{count}longest {max((h['duration_s'] for h in holds), default=0):.1f} s of {target} "
+                         f"(total {total:.1f} s)")
+        else:
+            met = sum(1 for h in holds if h["duration_s"] >= d.hold_s[0] - 0.25)
+            n_reps = sum(reps_by_side.values())
+            longest = max((h["duration_s"] for h in holds), default=0.0)
+            lines.append(f"{met} of {n_reps} {_plural(n_reps, 'rep')} held at the top for the {target} target"
+                         + (f" (longest hold {longest:.1f} s)" if n_reps else ""))
+    return lines
+
+
+def feedback(ex: Exercise, reps: list[dict], holds: list[dict]) -> tuple[list[str], list[str]]:
+    """(what went well, what to fix): the fixes are the seed's cues, most frequent first."""
+    counts: Counter = Counter()
+    where: dict[str, list[int]] = {}
+    cues = {f.code: f.cue for f in ex.faults}
+    for r in reps:
+        for f in r["faults"]:
+            counts[f["code"]] += 1
+            where.setdefault(f["code"], []).append(r["index"])
+    for h in holds:
+        for f in h["faults"]:
+            counts[f["code"]] += 1
+    to_fix = []
+    for code, n in counts.most_common(3):
+        reps_txt = (f" ({_plural(len(where[code]), 'rep')} {', '.join(map(str, where[code]))})"
+                    if code in where else "")
+        to_fix.append(f"{cues.get(code, code)}{reps_txt}")
+    well = []
+    if reps:
+        clean = [r for r in reps if not r["faults"]]
+        if len(clean) == len(reps):
+            well.append("Good form on the rep" if len(reps) == 1 else f"All {len(reps)} reps with good form")
+        elif clean:
+            well.append(f"{len(clean)} of {len(reps)} reps with good form")
+        peak_codes = {f.code for f in ex.faults if f.check == "peak"}
+        if peak_codes and not any(f["code"] in peak_codes for r in reps for f in r["faults"]):
+            well.append("Full range of motion on every rep")
+        if ex.sided and all(any(r["side"] == s for r in reps) for s in ("left", "right")):
+            well.append("Both sides done")
+    if holds and all(not h["faults"] for h in holds):
+        well.append(f"{len(holds)} steady {_plural(len(holds), 'hold')}")
+    return well, to_fix
+
+
+# --- issue 5 (per-rep report): a small key-angle series so report.html can be re-rendered ---
+MAX_SERIES_POINTS = 2000
+
+
+def key_series(result: SessionResult, max_points: int = MAX_SERIES_POINTS) -> dict:
+    """The key signal over time, at most ``max_points`` samples (None where not tracked).
+
+    The value is the one the overlay shows: the larger of the sides for two-sided signals.
+    Long sessions are thinned by taking evenly spaced frames (a 1-2 s rep spans many samples).
+    """
+    t = np.asarray(result.track.t_s, float)
+    v = result.signals.values.get(result.exercise.key_signal)
+    if v is None or len(t) == 0:
+        return {"t_s": [], "key_value": []}
+    col = v[:, :, 0]
+    with np.errstate(invalid="ignore"):
+        key = np.where(np.isfinite(col).any(axis=1), np.nanmax(np.where(np.isfinite(col), col, -np.inf), axis=1),
+                       np.nan)
+    if len(t) > max_points:
+        keep = np.unique(np.linspace(0, len(t) - 1, max_points).round().astype(int))
+        t, key = t[keep], key[keep]
+    return {"t_s": [round(float(x), 3) for x in t],
+            "key_value": [round(float(x), 1) if np.isfinite(x) else None for x in key]}
+# --- end issue 5 ---
+
+
+def json_safe(value):
+    """NaN and infinities (from a frame nobody was seen in) become null: JSON cannot carry them."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    return value
+
+
+def build_report(result: SessionResult, source: str, model: str | None = None) -> dict:
+    return json_safe(_build_report(result, source, model))
+
+
+def _build_report(result: SessionResult, source: str, model: str | None = None) -> dict:
+    ex = result.exercise
+    eng = result.engine
+    t = result.track.t_s
+    duration = float(t[-1] - t[0]) if len(t) > 1 else 0.0
+    fps = float((len(t) - 1) / duration) if duration > 0 else None
+    reps = [r.to_dict() for r in eng.reps]
+    holds = [h.to_dict() for h in eng.holds]
+    by_side = {"left": 0, "right": 0, "both": 0}
+    for r in eng.reps:
+        by_side[r.side or "both"] += 1
+    faults = Counter(f["code"] for r in reps for f in r["faults"])
+    faults.update(f["code"] for h in holds for f in h["faults"])
+    well, to_fix = feedback(ex, reps, holds)
+    return {
+        "report_version": REPORT_VERSION,
+        "formcheck_version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "exercise": ex.id,
+        "exercise_name": ex.name,
+        "kind": ex.kind,
+        "view": ex.view,
+        "source": source,
+        "model": model,
+        "duration_s": round(duration, 3),
+        "fps": round(fps, 3) if fps else None,
+        "key_signal": ex.key_signal,
+        "reps": reps,
+        "holds": holds,
+        "summary": {
+            "rep_count": len(reps),
+            "reps_by_side": by_side,
+            "hold_s_total": round(sum(h["duration_s"] for h in holds), 2),
+            "faults": dict(faults),
+            "dosage": {"prescribed": ex.dosage.text, "verdict": dosage_lines(ex, by_side, holds),
+                       # issue 5: the numeric targets, so report.html can be re-rendered from report.json
+                       "target": {"reps": list(ex.dosage.reps) if ex.dosage.reps else None,
+                                  "hold_s": list(ex.dosage.hold_s) if ex.dosage.hold_s else None,
+                                  "holds": list(ex.dosage.holds) if ex.dosage.holds else None,
+                                  "each_side": ex.dosage.each_side}},
+            "went_well": well,
+            "to_fix": to_fix,
+            "not_checked": list(ex.unchecked),
+            # issue 6: cyclic exercises (cycles, cadence_per_min, active_s, bouts, by_side) and holds per side
+            "cycles": eng.cycle_summary() if ex.kind == "cyclic" else None,
+            "holds_by_side": eng.holds_by_side(),
+        },
+        "tracking": result.tracking.to_dict(),
+        "series": key_series(result),  # issue 5: key angle over time for the report's plot
+    }
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    """Write JSON so that a reader never sees a half-written file (temp file + rename)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1, ensure_ascii=False)
+            fh.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is an ordinary file
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
