@@ -174,15 +174,15 @@ def test_combined_report_in_memory(bridge_then_clamshell, tmp_path):
 
 
 def test_done_text_counts_only_the_sets_side():
-    from formcheck.report.routine_page import _done_text
+    from formcheck.report.routine_page import done_text
 
     target = {"reps": 10, "hold_s": None, "holds": None, "duration_s": None}
     done = {"reps": 4, "reps_by_side": {"left": 0, "right": 4, "both": 0}, "reps_on_side": 0}
     # the left set of a video of right clamshells: not "4 reps" against a target of 10 on the left
-    assert _done_text({"kind": "reps", "side": "left", "target": target, "done": done}) == \
+    assert done_text({"kind": "reps", "side": "left", "target": target, "done": done}) == \
         "0 reps on the left (4 on the other side)"
-    assert _done_text({"kind": "reps", "side": "right", "target": target, "done": {**done, "reps_on_side": 4}}) == "4 reps"
-    assert _done_text({"kind": "reps", "side": None, "target": target, "done": {**done, "reps_on_side": None}}) == "4 reps"
+    assert done_text({"kind": "reps", "side": "right", "target": target, "done": {**done, "reps_on_side": 4}}) == "4 reps"
+    assert done_text({"kind": "reps", "side": None, "target": target, "done": {**done, "reps_on_side": None}}) == "4 reps"
 
 
 def test_interrupted_routine_keeps_what_was_done(bridge_then_clamshell, tmp_path):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck.report.annotated_video import (MAX_VIDEO_PIXELS, THUMB_WIDTH, AnnotatedVideo, _scaled, encoded_video, draw_on_crop, output_size, overlay_function, thumbnail, thumbnail_crop)
+from formcheck.report.annotated_video import (MAX_VIDEO_PIXELS, THUMB_WIDTH, AnnotatedVideo, scaled_copy, encoded_video, draw_on_crop, output_size, overlay_function, thumbnail, thumbnail_crop)
 from formcheck.rules.exercise import Exercise
 from formcheck.io.video import open_source
 
@@ -215,7 +215,7 @@ class FollowingWriter(threading.Thread):
                 for frame in src:
                     k = feed.row_for(frame.t_s, k)
                     landmarks = feed.landmarks(k)
-                    image, scale = _scaled(frame.image, self.max_pixels, size)
+                    image, scale = scaled_copy(frame.image, self.max_pixels, size)
                     if landmarks is not None:
                         landmarks = landmarks * scale
                     if feed.wants_picture(k):

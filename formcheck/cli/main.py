@@ -742,12 +742,12 @@ def _print_routine_report(report: dict) -> None:
     table = Table(title=f"{report['routine']['name']}: {s['completed']} of {s['sets']} sets completed")
     for col in ("step", "exercise", "side", "target", "done", "faults", "status"):
         table.add_column(col, overflow="fold")
-    from formcheck.report.routine_page import _done_text, _target_text
+    from formcheck.report.routine_page import done_text, target_text
 
     for e in report["sets"]:
         faults = ", ".join(f"{k} x{n}" for k, n in e["faults"].items()) or "-"
         status = e["status"] + (f" ({e['reason']})" if e["reason"] else "")
-        table.add_row(str(e["step"]), e["exercise_name"], e["side"] or "-", _target_text(e["target"]), _done_text(e),
+        table.add_row(str(e["step"]), e["exercise_name"], e["side"] or "-", target_text(e["target"]), done_text(e),
                       faults, status)
     out.print(table)
 # --- end issue 9 ---

@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 from formcheck.errors import InputError
-from formcheck.rules.exercise import Exercise, ExerciseFileError, _Reader, builtin_exercises, read_toml_file
+from formcheck.rules.exercise import Exercise, ExerciseFileError, FieldReader, builtin_exercises, read_toml_file
 from formcheck.rules.engine import FrameVerdict
 from formcheck.live.session import LiveFrame, LiveSession, _Cues, _display_image, _draw, _LiveLoop, _open, finish_session
 from formcheck.report.routine_page import SETS_DIR, build_routine_report, set_entry, write_routine_report
@@ -141,38 +141,38 @@ def _with_dosage(ex: Exercise, target: Target) -> Exercise:
                                       holds=holds or d.holds, duration_min=minutes or d.duration_min))
 
 
-def _positive(r: _Reader, key: str, kind, low: float, high: float):
+def _positive(r: FieldReader, key: str, kind, low: float, high: float):
     value = r.get(key, kind, None)
     if value is not None and not low <= value <= high:
-        r._fail(key, f"must be between {low:g} and {high:g}")
+        r.fail(key, f"must be between {low:g} and {high:g}")
     return value
 
 
-def _step(r: _Reader, catalogue: dict[str, Exercise], default_rest: float) -> RoutineStep:
+def _step(r: FieldReader, catalogue: dict[str, Exercise], default_rest: float) -> RoutineStep:
     ex_id = r.get("exercise", str)
     if ex_id not in catalogue:
-        r._fail("exercise", f"unknown exercise {ex_id!r}; run 'formcheck exercises' to list them")
+        r.fail("exercise", f"unknown exercise {ex_id!r}; run 'formcheck exercises' to list them")
     ex = catalogue[ex_id]
     sides = r.get("sides", str, "both" if ex.sided else "none", choices=STEP_SIDES)
     if ex.sided and sides == "none":
-        r._fail("sides", f"{ex_id} works one side at a time: use both, left or right")
+        r.fail("sides", f"{ex_id} works one side at a time: use both, left or right")
     if not ex.sided and sides != "none":
-        r._fail("sides", f"{ex_id} uses both legs at once: use none")
+        r.fail("sides", f"{ex_id} uses both legs at once: use none")
     rest = _positive(r, "rest_s", float, 0, 3600)
     step = RoutineStep(ex, sides, sets=_positive(r, "sets", int, 1, 20) or 1, reps=_positive(r, "reps", int, 1, 500),
                        hold_s=_positive(r, "hold_s", float, 0.5, 3600), holds=_positive(r, "holds", int, 1, 50),
                        minutes=_positive(r, "minutes", float, 0.1, 120),
                        rest_s=default_rest if rest is None else rest, note=r.get("note", str, ""))
     if ex.kind == "hold" and step.reps is not None:
-        r._fail("reps", f"{ex_id} is a hold: set hold_s and holds instead")
+        r.fail("reps", f"{ex_id} is a hold: set hold_s and holds instead")
     if ex.kind != "hold" and step.holds is not None:
-        r._fail("holds", f"{ex_id} counts reps: set reps instead")
+        r.fail("holds", f"{ex_id} counts reps: set reps instead")
     if step.minutes is not None and ex.kind != "cyclic":
-        r._fail("minutes", f"{ex_id} is not a continuous exercise: set reps or hold_s")
+        r.fail("minutes", f"{ex_id} is not a continuous exercise: set reps or hold_s")
     target = _target(step) if _has_dosage(step) else None
     if target is None:
         what = "hold_s" if ex.kind == "hold" else "reps"
-        r._fail(what, f"{ex_id}'s article gives no {'hold time' if what == 'hold_s' else 'rep count'}: set {what}")
+        r.fail(what, f"{ex_id}'s article gives no {'hold time' if what == 'hold_s' else 'rep count'}: set {what}")
     r.done()
     return step
 
@@ -190,16 +190,16 @@ def parse_routine(data: dict, origin: str, catalogue: dict[str, Exercise] | None
     """Validate a decoded TOML document into a Routine (errors name the field)."""
     catalogue = builtin_exercises() if catalogue is None else catalogue
     try:
-        r = _Reader(data, "", origin)
+        r = FieldReader(data, "", origin)
         rid = r.get("id", str)
         if not rid or not rid.replace("_", "").replace("-", "").isalnum():
-            r._fail("id", "use letters, digits, '-' and '_'")
+            r.fail("id", "use letters, digits, '-' and '_'")
         rest = _positive(r, "rest_s", float, 0, 3600)
         rest = DEFAULT_REST_S if rest is None else rest
         raw = r.get("steps", list)
         if not raw or len(raw) > 100:
-            r._fail("steps", "list between 1 and 100 [[steps]]")
-        steps = tuple(_step(_Reader(s, f"steps[{i}]", origin), catalogue, rest) for i, s in enumerate(raw))
+            r.fail("steps", "list between 1 and 100 [[steps]]")
+        steps = tuple(_step(FieldReader(s, f"steps[{i}]", origin), catalogue, rest) for i, s in enumerate(raw))
         routine = Routine(id=rid, name=r.get("name", str), source=r.get("source", str, ""), steps=steps,
                           note=r.get("note", str, ""), stall_s=_positive(r, "stall_s", float, 5, 3600) or DEFAULT_STALL_S,
                           origin=origin)

@@ -187,7 +187,7 @@ def collect_thumbnails(video_path: str | Path, result: SessionResult,
     with open_source(video_path) as src:
         for k, frame in _paired_frames(src, t_track):
             if k in want:
-                image, scale = _scaled(frame.image, max_pixels)
+                image, scale = scaled_copy(frame.image, max_pixels)
                 thumb = thumbnail(image, pixels[k] * scale if detected[k] else None, thumb_width)
                 for rep_index in want.pop(k):
                     thumbs[rep_index] = thumb
@@ -196,7 +196,7 @@ def collect_thumbnails(video_path: str | Path, result: SessionResult,
     return thumbs
 
 
-def _scaled(image: np.ndarray, max_pixels: int,
+def scaled_copy(image: np.ndarray, max_pixels: int,
             size: tuple[int, int] | None = None) -> tuple[np.ndarray, tuple[float, float]]:
     """A copy of ``image`` at ``size`` (default: the annotated video's size), and the (x, y) scale applied."""
     h, w = image.shape[:2]
@@ -306,7 +306,7 @@ def write_annotated_video(video_path: str | Path, result: SessionResult, out_pat
         written = 0
         with encoded_video(out_path, fps, size) as encoder:
             for k, frame in _paired_frames(src, t_track):
-                image, scale = _scaled(frame.image, max_pixels, size)
+                image, scale = scaled_copy(frame.image, max_pixels, size)
                 landmarks = pixels[k] * scale if detected[k] else None
                 if k in want_thumbs:
                     thumb = thumbnail(image, landmarks, thumb_width)

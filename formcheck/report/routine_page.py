@@ -177,7 +177,7 @@ _TEMPLATE = """<!DOCTYPE html>
 """
 
 
-def _target_text(t: dict) -> str:
+def target_text(t: dict) -> str:
     if t.get("duration_s"):
         return f"{t['duration_s'] / 60:g} min"
     if t.get("holds"):
@@ -186,7 +186,7 @@ def _target_text(t: dict) -> str:
     return f"{t['reps']} reps{held}"
 
 
-def _done_text(e: dict) -> str:
+def done_text(e: dict) -> str:
     d = e["done"]
     if d is None:
         return "-"
@@ -224,7 +224,7 @@ def render_routine_html(report: dict) -> str:
 
     well, to_fix = _well_and_fix(report)
     env = _environment()
-    env.globals.update(target_text=_target_text, done_text=_done_text)
+    env.globals.update(target_text=target_text, done_text=done_text)
     return env.from_string(_TEMPLATE).render(r=report, s=report["summary"], well=well, to_fix=to_fix,
                                              created=_created(report.get("created")), csp=_CSP,
                                              css=Markup(_CSS + _EXTRA_CSS))

@@ -143,7 +143,7 @@ class Exercise:
 # Validation: every error names the file and the field
 
 
-class _Reader:
+class FieldReader:
     """Typed access to one TOML table with errors like ``bridge.toml: faults[2].below: ...``."""
 
     def __init__(self, data: dict, where: str, origin: str):
@@ -152,7 +152,7 @@ class _Reader:
         self.data, self.where, self.origin = data, where, origin
         self.used: set[str] = set()
 
-    def _fail(self, key: str, what: str):
+    def fail(self, key: str, what: str):
         path = f"{self.where}.{key}" if self.where else key
         raise ExerciseFileError(f"{self.origin}: {path}: {what}")
 
@@ -160,19 +160,19 @@ class _Reader:
         self.used.add(key)
         if key not in self.data:
             if default is ...:
-                self._fail(key, "missing (required)")
+                self.fail(key, "missing (required)")
             return default
         value = self.data[key]
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or (kind in (int, float) and isinstance(value, bool)):
-            self._fail(key, f"must be {getattr(kind, '__name__', kind)}, got {type(value).__name__}")
+            self.fail(key, f"must be {getattr(kind, '__name__', kind)}, got {type(value).__name__}")
         if kind is float and not -1e6 < value < 1e6:
-            self._fail(key, f"{value} is out of range")
+            self.fail(key, f"{value} is out of range")
         if kind is str and len(value) > 2000:
-            self._fail(key, "is longer than 2000 characters")
+            self.fail(key, "is longer than 2000 characters")
         if choices is not None and value not in choices:
-            self._fail(key, f"{value!r} is not one of {', '.join(map(str, choices))}")
+            self.fail(key, f"{value!r} is not one of {', '.join(map(str, choices))}")
         return value
 
     def pair(self, key: str, kind):
@@ -183,26 +183,26 @@ class _Reader:
             value = [value, value]
         if (len(value) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
                 or value[0] > value[1] or value[0] < 0 or value[1] > 1e5):
-            self._fail(key, "must be a number or [low, high] with 0 <= low <= high")
+            self.fail(key, "must be a number or [low, high] with 0 <= low <= high")
         return (kind(value[0]), kind(value[1]))
 
     def strings(self, key: str) -> tuple[str, ...]:
         """An optional list of short texts."""
         value = self.get(key, list, [])
         if not all(isinstance(v, str) and len(v) <= 2000 for v in value):
-            self._fail(key, "must be a list of texts (each up to 2000 characters)")
+            self.fail(key, "must be a list of texts (each up to 2000 characters)")
         return tuple(value)
 
-    def table(self, key: str, default=...) -> "_Reader | None":
+    def table(self, key: str, default=...) -> "FieldReader | None":
         value = self.get(key, dict, default)
         if value is None:
             return None
-        return _Reader(value, f"{self.where}.{key}" if self.where else key, self.origin)
+        return FieldReader(value, f"{self.where}.{key}" if self.where else key, self.origin)
 
     def done(self) -> None:
         extra = sorted(set(self.data) - self.used)
         if extra:
-            self._fail(extra[0], "unknown field (check the spelling against the README's format)")
+            self.fail(extra[0], "unknown field (check the spelling against the README's format)")
 
 
 def _check_point(name: str, sides: str, fail) -> None:
@@ -216,20 +216,20 @@ def _check_point(name: str, sides: str, fail) -> None:
     fail(f"unknown landmark {name!r}")
 
 
-def _signal(name: str, r: _Reader) -> Signal:
+def _signal(name: str, r: FieldReader) -> Signal:
     measure = r.get("measure", str, choices=tuple(MEASURES))
     sides = r.get("sides", str, "none", choices=SIDES)
     points = r.get("points", list)
     if len(points) != MEASURES[measure] or not all(isinstance(p, str) for p in points):
-        r._fail("points", f"{measure} takes {MEASURES[measure]} landmark names")
+        r.fail("points", f"{measure} takes {MEASURES[measure]} landmark names")
     for p in points:
-        _check_point(p, sides, lambda what: r._fail("points", what))
+        _check_point(p, sides, lambda what: r.fail("points", what))
     sig = Signal(name, measure, tuple(points), sides, r.get("description", str, ""))
     r.done()
     return sig
 
 
-def _fault(r: _Reader, signals: dict) -> Fault:
+def _fault(r: FieldReader, signals: dict) -> Fault:
     f = Fault(code=r.get("code", str), signal=r.get("signal", str), message=r.get("message", str),
               cue=r.get("cue", str), check=r.get("check", str, "during", choices=CHECKS),
               above=r.get("above", float, None), below=r.get("below", float, None),
@@ -237,25 +237,25 @@ def _fault(r: _Reader, signals: dict) -> Fault:
               confidence=r.get("confidence", str, "high", choices=("high", "medium", "low")),
               note=r.get("note", str, ""))
     if f.signal not in signals:
-        r._fail("signal", f"{f.signal!r} is not a declared signal ({', '.join(signals)})")
+        r.fail("signal", f"{f.signal!r} is not a declared signal ({', '.join(signals)})")
     if f.above is None and f.below is None:
-        r._fail("above", "a fault needs 'above' or 'below'")
+        r.fail("above", "a fault needs 'above' or 'below'")
     if not f.code.replace("_", "").isalnum():
-        r._fail("code", "use letters, digits and underscores")
+        r.fail("code", "use letters, digits and underscores")
     r.done()
     return f
 
 
 def parse_exercise(data: dict, origin: str) -> Exercise:
     """Validate a decoded TOML document into an Exercise (errors name the field)."""
-    r = _Reader(data, "", origin)
+    r = FieldReader(data, "", origin)
     ex_id = r.get("id", str)
     if not ex_id or not ex_id.replace("_", "").isalnum():
-        r._fail("id", "use letters, digits and underscores")
+        r.fail("id", "use letters, digits and underscores")
     sig_table = r.get("signals", dict)
     if not sig_table or len(sig_table) > 64:
-        r._fail("signals", "declare between 1 and 64 signals")
-    signals = {name: _signal(name, _Reader(spec, f"signals.{name}", origin)) for name, spec in sig_table.items()}
+        r.fail("signals", "declare between 1 and 64 signals")
+    signals = {name: _signal(name, FieldReader(spec, f"signals.{name}", origin)) for name, spec in sig_table.items()}
     kind = r.get("kind", str, choices=KINDS)
     rep = hold = None
     rep_r = r.table("rep", None)
@@ -267,41 +267,41 @@ def parse_exercise(data: dict, origin: str) -> Exercise:
                       side_joint=rep_r.get("side_joint", str, "knee", choices=tuple(SIDE_PARTS)),
                       side_by=rep_r.get("side_by", str, "moves", choices=("moves", "stays")))
         if rep.min_rom <= 0:
-            rep_r._fail("min_rom", "must be positive")
+            rep_r.fail("min_rom", "must be positive")
         rep_r.done()
     hold_r = r.table("hold", None)
     if hold_r is not None:
         conds = []
         position = hold_r.get("position", list)
         if not position:
-            hold_r._fail("position", "list at least one condition, e.g. {signal = \"...\", above = 60}")
+            hold_r.fail("position", "list at least one condition, e.g. {signal = \"...\", above = 60}")
         for i, c in enumerate(position):
-            cr = _Reader(c, f"hold.position[{i}]", origin)
+            cr = FieldReader(c, f"hold.position[{i}]", origin)
             cond = Condition(cr.get("signal", str, choices=tuple(signals)), cr.get("above", float, None),
                              cr.get("below", float, None))
             if cond.above is None and cond.below is None:
-                cr._fail("above", "a position condition needs 'above' or 'below'")
+                cr.fail("above", "a position condition needs 'above' or 'below'")
             cr.done()
             conds.append(cond)
         settle = hold_r.get("settle_speed", float, None)
         if settle is not None and settle <= 0:
-            hold_r._fail("settle_speed", "must be positive (signal units per second)")
+            hold_r.fail("settle_speed", "must be positive (signal units per second)")
         side_signal = hold_r.get("side_signal", str, None, choices=tuple(signals))
         if side_signal is not None and signals[side_signal].sides != "working":
-            hold_r._fail("side_signal", f"{side_signal!r} must have sides = \"working\" (one value per side)")
+            hold_r.fail("side_signal", f"{side_signal!r} must have sides = \"working\" (one value per side)")
         hold = HoldRule(tuple(conds), hold_r.get("min_hold_s", float, 1.0), hold_r.get("grace_s", float, 1.0),
                         settle, side_signal, hold_r.get("side_pick", str, "max", choices=("max", "min")))
         hold_r.done()
     if kind in ("reps", "cyclic") and rep is None:
-        r._fail("rep", f"a {kind} exercise needs a [rep] table")
+        r.fail("rep", f"a {kind} exercise needs a [rep] table")
     if kind == "hold" and hold is None:
-        r._fail("hold", "a hold exercise needs a [hold] table")
+        r.fail("hold", "a hold exercise needs a [hold] table")
     faults_raw = r.get("faults", list, [])
-    faults = tuple(_fault(_Reader(f, f"faults[{i}]", origin), signals) for i, f in enumerate(faults_raw))
+    faults = tuple(_fault(FieldReader(f, f"faults[{i}]", origin), signals) for i, f in enumerate(faults_raw))
     if rep is None:
         for i, f in enumerate(faults):
             if f.check == "peak":
-                _Reader(faults_raw[i], f"faults[{i}]", origin)._fail(
+                FieldReader(faults_raw[i], f"faults[{i}]", origin).fail(
                     "check", "'peak' needs a [rep] rule; a hold exercise checks faults 'during' the hold")
     d = r.table("dosage")
     dosage = Dosage(text=d.get("text", str), reps=d.pair("reps", int), hold_s=d.pair("hold_s", float),
@@ -317,7 +317,7 @@ def parse_exercise(data: dict, origin: str) -> Exercise:
                   confidence=r.get("confidence", str, "high", choices=("high", "medium", "low")),
                   note=r.get("note", str, ""), smoothing_hz=r.get("smoothing_hz", float, None))
     if ex.smoothing_hz is not None and not 0.5 <= ex.smoothing_hz <= 15:
-        r._fail("smoothing_hz", "must be between 0.5 and 15 (Hz)")
+        r.fail("smoothing_hz", "must be between 0.5 and 15 (Hz)")
     r.done()
     return ex
 
