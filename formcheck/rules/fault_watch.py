@@ -1,0 +1,46 @@
+"""Fault watching: a fault counts once its signal stays past the threshold long enough.
+
+Shared by reps and holds: each open rep or hold owns one watch per "during" fault.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from formcheck.rules.exercise import Fault
+from formcheck.rules.verdicts import FaultEvent
+
+
+class FaultWatch:
+    """One fault over one rep or hold: must persist min_duration_s before it counts."""
+
+    def __init__(self, fault: Fault):
+        self.fault = fault
+        self.since: float | None = None
+        self.fired: FaultEvent | None = None
+        self.active = False
+
+    def update(self, t: float, value: float) -> None:
+        if not np.isfinite(value) or not self.fault.triggered(value):
+            self.since, self.active = None, False
+            return
+        if self.since is None:
+            self.since = t
+        self.active = t - self.since >= self.fault.min_duration_s
+        if self.active and self.fired is None:
+            self.fired = fault_event(self.fault, self.since, value)
+
+
+def fault_event(f: Fault, at: float, value: float) -> FaultEvent:
+    return FaultEvent(f.code, f.message, f.cue, at, value, f.confidence)
+
+
+def fault_scalar(value: np.ndarray, ref: np.ndarray | None, relative: bool) -> float:
+    """A fault's value: the signal itself, or the size of its change from the rest reference."""
+    v = np.asarray(value, float)
+    if relative:
+        if ref is None:
+            return float("nan")
+        d = v - np.asarray(ref, float)
+        return float(np.linalg.norm(d))
+    return float(v.reshape(-1)[0])
