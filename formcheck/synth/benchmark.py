@@ -41,13 +41,24 @@ def _colour(rng: np.random.Generator) -> tuple[float, float, float]:
     return tuple(float(c) for c in np.round(rng.uniform(0.05, 0.9, 3), 2))
 
 
-def benchmark_spec(exercise: str, fault: str, index: int, rng: np.random.Generator) -> ClipSpec:
+def _frame_rate(index: int, seed: int) -> float:
+    """24 fps for the first clips, then 15 or 20 (webcams and phones in low light): half the rendering.
+
+    Drawn from a generator of its own, so every other draw, and so every clip's name, stays
+    what it was before frame rates varied.
+    """
+    if index < 10:
+        return 24.0
+    return float(np.random.default_rng([seed, index]).choice([15.0, 20.0]))
+
+
+def benchmark_spec(exercise: str, fault: str, index: int, rng: np.random.Generator, seed: int = 0) -> ClipSpec:
     """One randomised clip: ``fault`` (or ``clean``) on rep 2 of 3, everything else drawn from ``rng``."""
     side = "left" if rng.random() < 0.5 else "right"
     tempo = float(rng.uniform(0.7, 1.4))
     hold_s = float(rng.choice([0.0, 0.0, round(float(rng.uniform(1.0, 3.0)), 1)]))
     faults = () if fault == "clean" else (FaultInjection(fault, reps=(2,)),)
-    script = MotionScript(exercise, reps=3, side=side, faults=faults, fps=24.0,
+    script = MotionScript(exercise, reps=3, side=side, faults=faults, fps=_frame_rate(index, seed),
                           rise_s=round(0.9 * tempo, 2), lower_s=round(0.9 * tempo, 2), hold_s=hold_s,
                           rest_s=round(float(rng.uniform(0.5, 1.3)), 2), lead_in_s=1.0, lead_out_s=0.8,
                           rom_scale=round(float(rng.uniform(0.85, 1.15)), 2),
@@ -74,7 +85,7 @@ def benchmark_set(seed: int, clips: int) -> list[ClipSpec]:
     specs = []
     for i in range(clips):
         exercise, fault = pairs[i % len(pairs)]
-        spec = benchmark_spec(exercise, fault, i, rng)
+        spec = benchmark_spec(exercise, fault, i, rng, seed)
         spec.extra["benchmark_seed"] = seed
         specs.append(spec)
     return specs
