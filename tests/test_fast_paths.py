@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 from scipy.signal import butter
 
-from formcheck.signals.cleaning import _butter_lowpass, _nanmedian_last_axis
+from formcheck.signals.filters import butter_lowpass as _butter_lowpass, nanmedian_last_axis as _nanmedian_last_axis
 
 
 def test_sort_based_nanmedian_equals_numpy():

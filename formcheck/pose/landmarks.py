@@ -38,6 +38,14 @@ SKELETON: tuple[tuple[str, str], ...] = (
     ("nose", "left_eye"), ("nose", "right_eye"), ("left_eye", "left_ear"), ("right_eye", "right_ear"),
 )
 
+#: The body's bones as landmark index pairs (the face left out): a bone that suddenly grows
+#: far past its usual length means one of its ends jumped, so the cleaners check these.
+BODY_BONES: list[tuple[int, int]] = [(INDEX[a], INDEX[b]) for a, b in SKELETON
+                                     if "eye" not in a + b and "nose" not in a + b]
+#: Index lists (lists, so ``xyz[:, SHOULDERS]`` picks both joints) for the trunk's two ends.
+SHOULDERS: list[int] = [INDEX["left_shoulder"], INDEX["right_shoulder"]]
+HIPS: list[int] = [INDEX["left_hip"], INDEX["right_hip"]]
+
 #: The joints that carry the hip exercises; tracking quality is judged on these.
 KEY_JOINTS: tuple[str, ...] = (
     "left_shoulder", "right_shoulder", "left_hip", "right_hip",

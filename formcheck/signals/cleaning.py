@@ -9,29 +9,18 @@ when still and follows fast when moving.
 
 from __future__ import annotations
 
-import functools
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
-from scipy.signal import butter, filtfilt
+from scipy.signal import filtfilt
 
-from formcheck.pose.landmarks import INDEX, SKELETON, PoseTrack
+from formcheck.pose.landmarks import BODY_BONES, HIPS, SHOULDERS, PoseTrack
+from formcheck.signals.cleaning_options import CleaningOptions
+from formcheck.signals.filters import butter_lowpass, nanmedian_last_axis
+from formcheck.signals.windowed import WindowedCleaner
 
-
-@dataclass(frozen=True)
-class CleaningOptions:
-    min_visibility: float = 0.25  # below this a landmark is treated as missing
-    max_gap_s: float = 0.5  # gaps up to this long are interpolated
-    max_bone_stretch: float = 1.8  # a bone longer than this x its median length is a jump
-    cutoff_hz: float = 2.5  # offline low-pass; hip exercises move well below 1.5 Hz
-    hampel_window: int = 7
-    hampel_sigmas: float = 4.0
-
-
-_BODY_BONES = [(INDEX[a], INDEX[b]) for a, b in SKELETON if "eye" not in a + b and "nose" not in a + b]
-_SHOULDERS = [INDEX["left_shoulder"], INDEX["right_shoulder"]]
-_HIPS = [INDEX["left_hip"], INDEX["right_hip"]]
+__all__ = ["CleaningOptions", "LiveCleaner", "OneEuroFilter", "clean_track", "clean_whole_track"]
 
 
 def _gate(track: PoseTrack, opts: CleaningOptions) -> np.ndarray:
@@ -53,9 +42,9 @@ def _reject_stretched_bones(xyz: np.ndarray, size: tuple[int, int], opts: Cleani
     px = xyz[..., :2] * np.array(size, float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # shoulders or hips never seen
-        trunk = np.linalg.norm(px[:, _SHOULDERS].mean(axis=1) - px[:, _HIPS].mean(axis=1), axis=-1)
+        trunk = np.linalg.norm(px[:, SHOULDERS].mean(axis=1) - px[:, HIPS].mean(axis=1), axis=-1)
         floor = 0.25 * np.nanmedian(trunk) if np.isfinite(trunk).any() else 0.0
-    for a, b in _BODY_BONES:
+    for a, b in BODY_BONES:
         length = np.linalg.norm(px[:, a] - px[:, b], axis=-1)
         median = np.nanmedian(length) if np.isfinite(length).any() else np.nan
         if not np.isfinite(median) or median <= 0:
@@ -69,27 +58,6 @@ def _reject_stretched_bones(xyz: np.ndarray, size: tuple[int, int], opts: Cleani
             xyz[k, a if (da >= db or not np.isfinite(db)) else b] = np.nan
 
 
-# --- issue 8: the same results, faster (clean_track runs this per coordinate: 198 columns) ---
-def _nanmedian_last_axis(w: np.ndarray) -> np.ndarray:
-    """``np.nanmedian(w, axis=-1)`` for small windows, exactly, without its per-call overhead.
-
-    NaN sorts last, so the median of the k non-NaN values sits at (k-1)//2 and k//2. An
-    all-NaN window gives NaN (without nanmedian's warning).
-    """
-    ordered = np.sort(w, axis=-1)
-    k = (~np.isnan(w)).sum(axis=-1)
-    lo = np.take_along_axis(ordered, np.maximum((k - 1) // 2, 0)[..., None], axis=-1)[..., 0]
-    hi = np.take_along_axis(ordered, np.maximum(k // 2, 0)[..., None], axis=-1)[..., 0]
-    return np.where(k > 0, (lo + hi) / 2, np.nan)
-
-
-@functools.lru_cache(maxsize=16)
-def _butter_lowpass(wn: float) -> tuple[np.ndarray, np.ndarray]:
-    """Second-order Butterworth low-pass (b, a): designed once per track, not once per coordinate."""
-    return butter(2, wn)
-# --- end issue 8 ---
-
-
 def _hampel(series: np.ndarray, window: int, sigmas: float) -> np.ndarray:
     """Replace isolated spikes (beyond ``sigmas`` robust deviations of the window) by NaN."""
     x = series.copy()
@@ -101,8 +69,8 @@ def _hampel(series: np.ndarray, window: int, sigmas: float) -> np.ndarray:
     windows = np.lib.stride_tricks.sliding_window_view(padded, window)
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows
-        med = _nanmedian_last_axis(windows)  # issue 8: was np.nanmedian(windows, axis=1)
-        mad = 1.4826 * _nanmedian_last_axis(np.abs(windows - med[:, None]))
+        med = nanmedian_last_axis(windows)  # issue 8: was np.nanmedian(windows, axis=1)
+        mad = 1.4826 * nanmedian_last_axis(np.abs(windows - med[:, None]))
     spike = np.abs(x - med) > sigmas * np.maximum(mad, 1e-3)
     x[spike] = np.nan
     return x
@@ -132,7 +100,7 @@ def _smooth(t: np.ndarray, x: np.ndarray, cutoff_hz: float) -> np.ndarray:
     wn = cutoff_hz / (0.5 * fs)
     if not 0 < wn < 0.95:
         return x  # too few frames per second to low-pass meaningfully (e.g. a 3 fps GIF)
-    b, a = _butter_lowpass(wn)  # issue 8: was butter(2, wn)
+    b, a = butter_lowpass(wn)  # issue 8: was butter(2, wn)
     out = x.copy()
     ok = np.isfinite(x)
     edges = np.diff(np.concatenate([[0], ok.astype(int), [0]]))
@@ -165,9 +133,10 @@ def clean_whole_track(track: PoseTrack, opts: CleaningOptions = CleaningOptions(
 
 
 def clean_track(track: PoseTrack, opts: CleaningOptions = CleaningOptions()) -> PoseTrack:
-    """Offline cleaning of a whole track: the windowed cleaner run over it (one definition)."""
-    from formcheck.signals.windowed import WindowedCleaner  # issue 8: the same cleaner as the streaming pipeline
+    """Offline cleaning of a whole track: the windowed cleaner run over it (one definition).
 
+    Issue 8: the same cleaner as the streaming pipeline, so offline and streamed analyses agree.
+    """
     cleaner = WindowedCleaner(track.image_size, opts)
     rows = cleaner.push(track.t_s, track.image_xyz, track.world_xyz, track.visibility, track.detected)
     rows += cleaner.finish()

@@ -24,20 +24,20 @@ so the pipeline and ``clean_track`` give the same result: one definition of the 
 
 from __future__ import annotations
 
-import functools
 import warnings
 
 import numpy as np
-from scipy.signal import lfilter, lfilter_zi
 
-from formcheck.signals.cleaning import (_BODY_BONES, _HIPS, _SHOULDERS, CleaningOptions, _butter_lowpass, _nanmedian_last_axis)
+from formcheck.pose.landmarks import BODY_BONES, HIPS, SHOULDERS
+from formcheck.signals.cleaning_options import CleaningOptions
+from formcheck.signals.filters import butter_lowpass, lowpass_zi, nanmedian_last_axis, zero_phase_filter
 
 SETTLE_CYCLES = 2.0  # filter settling time, in periods of the cutoff frequency
 CHUNK_S = 1.0  # seconds emitted per step: larger steps cost less (each window is re-cleaned), lag more
 HISTORY_S = 60.0  # the bone-length median looks back this far
 
-_A = np.array([a for a, _ in _BODY_BONES])
-_B = np.array([b for _, b in _BODY_BONES])
+_A = np.array([a for a, _ in BODY_BONES])
+_B = np.array([b for _, b in BODY_BONES])
 
 
 def lag_s(opts: CleaningOptions = CleaningOptions(), chunk_s: float = CHUNK_S) -> float:
@@ -70,7 +70,7 @@ class WindowedCleaner:
         self._px = np.zeros((0, 33, 2))  # gated pixels before any bone judgement
         self._hist_base = 0  # absolute row of the first bone-length history row
         self._hist_t = np.zeros(0)
-        self._lengths = np.zeros((0, len(_BODY_BONES)))
+        self._lengths = np.zeros((0, len(BODY_BONES)))
         self._trunk = np.zeros(0)
         self._judged = 0
         self._emitted = 0
@@ -106,7 +106,7 @@ class WindowedCleaner:
         self._pending, self._pending_rows = [], 0
         px = xyz[..., :2] * self.size
         with np.errstate(invalid="ignore"):
-            trunk = np.linalg.norm(px[:, _SHOULDERS].mean(axis=1) - px[:, _HIPS].mean(axis=1), axis=-1)
+            trunk = np.linalg.norm(px[:, SHOULDERS].mean(axis=1) - px[:, HIPS].mean(axis=1), axis=-1)
         lengths = np.linalg.norm(px[:, _A] - px[:, _B], axis=-1)
         self._t = np.concatenate([self._t, t])
         self._xyz = np.concatenate([self._xyz, xyz])
@@ -238,8 +238,8 @@ def _hampel_columns(x: np.ndarray, window: int, sigmas: float) -> np.ndarray:
     padded = np.pad(x, ((half, half), (0, 0)), mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(padded, window, axis=0)  # (n, C, window)
     with np.errstate(invalid="ignore"):
-        med = _nanmedian_last_axis(windows)
-        mad = 1.4826 * _nanmedian_last_axis(np.abs(windows - med[..., None]))
+        med = nanmedian_last_axis(windows)
+        mad = 1.4826 * nanmedian_last_axis(np.abs(windows - med[..., None]))
         spike = np.abs(x - med) > sigmas * np.maximum(mad, 1e-3)
     x = x.copy()
     x[spike] = np.nan
@@ -280,13 +280,13 @@ def _smooth_columns(t: np.ndarray, x: np.ndarray, cutoff_hz: float) -> np.ndarra
     wn = cutoff_hz / (0.5 * fs)
     if not 0 < wn < 0.95:
         return x
-    b, a = _butter_lowpass(wn)
-    zi = _lowpass_zi(wn)
+    b, a = butter_lowpass(wn)
+    zi = lowpass_zi(wn)
     x = x.copy()
     ok = np.isfinite(x)
     full = ok.all(axis=0)
     if n > 9 and full.any():
-        x[:, full] = _filtfilt(b, a, zi, x[:, full], min(9, n - 1))
+        x[:, full] = zero_phase_filter(b, a, zi, x[:, full], min(9, n - 1))
     runs: dict[tuple[int, int], list[int]] = {}  # the same run in several columns: one call
     for c in np.nonzero(~full & ok.any(axis=0))[0]:
         edges = np.diff(np.concatenate([[0], ok[:, c].astype(int), [0]]))
@@ -294,23 +294,6 @@ def _smooth_columns(t: np.ndarray, x: np.ndarray, cutoff_hz: float) -> np.ndarra
             if stop - start > 9:
                 runs.setdefault((int(start), int(stop)), []).append(c)
     for (start, stop), cs in runs.items():
-        x[start:stop, cs] = _filtfilt(b, a, zi, x[start:stop, cs], min(9, stop - start - 1))
+        x[start:stop, cs] = zero_phase_filter(b, a, zi, x[start:stop, cs], min(9, stop - start - 1))
     return x
 
-
-@functools.lru_cache(maxsize=16)
-def _lowpass_zi(wn: float) -> np.ndarray:
-    return lfilter_zi(*_butter_lowpass(wn))
-
-
-def _filtfilt(b: np.ndarray, a: np.ndarray, zi: np.ndarray, x: np.ndarray, padlen: int) -> np.ndarray:
-    """``scipy.signal.filtfilt(b, a, x, axis=0, padlen=padlen)`` (odd padding) with ``zi`` designed once.
-
-    scipy solves for the filter's initial state on every call; with hundreds of short runs per
-    window that was most of the cleaning time.
-    """
-    ext = np.concatenate([2 * x[:1] - x[padlen:0:-1], x, 2 * x[-1:] - x[-2:-(padlen + 2):-1]])
-    state = zi.reshape(-1, *([1] * (x.ndim - 1)))
-    y, _ = lfilter(b, a, ext, axis=0, zi=state * ext[:1])
-    y, _ = lfilter(b, a, y[::-1], axis=0, zi=state * y[-1:])
-    return y[::-1][padlen:len(ext) - padlen]
