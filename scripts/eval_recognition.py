@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from formcheck.pose.landmarks import PoseTrack  # noqa: E402
-from formcheck.recognize.model import REST, analyse_sets, recognize  # noqa: E402
+from formcheck.recognize.segmentation import REST, recognize  # noqa: E402
+from formcheck.recognize.set_analysis import analyse_sets  # noqa: E402
 from formcheck.synth.motion import MOTIONS  # noqa: E402
 from formcheck.synth.recognition_set import held_out_clips  # noqa: E402
 

@@ -22,7 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from formcheck.signals.cleaning import clean_track  # noqa: E402
-from formcheck.recognize.model import MODEL_PATH, REST, grid_windows, resample, train_logistic  # noqa: E402
+from formcheck.recognize.body import resample  # noqa: E402
+from formcheck.recognize.features import grid_windows  # noqa: E402
+from formcheck.recognize.model import MODEL_PATH, train_logistic  # noqa: E402
+from formcheck.recognize.segmentation import REST  # noqa: E402
 from formcheck.synth.motion import MOTIONS  # noqa: E402
 from formcheck.synth.recognition_set import exercise_clip, rest_clip, window_labels  # noqa: E402
 

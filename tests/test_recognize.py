@@ -15,7 +15,9 @@ import pytest
 from formcheck.analyze.auto import analyze_auto, check_sure
 from formcheck.errors import InputError
 from formcheck.pose.landmarks import PoseTrack
-from formcheck.recognize.model import (REST, Recognition, Segment, analyse_sets, default_recognizer, recognize, viterbi)
+from formcheck.recognize.model import default_recognizer
+from formcheck.recognize.segmentation import REST, Recognition, Segment, recognize, viterbi
+from formcheck.recognize.set_analysis import analyse_sets
 from formcheck.synth.generate import TrackerNoise, synthetic_track
 from formcheck.synth.motion import MOTIONS, MotionScript
 from formcheck.synth.recognition_set import concatenate, held_out_clips

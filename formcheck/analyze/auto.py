@@ -17,7 +17,8 @@ from formcheck.errors import FormcheckError, InputError
 from formcheck.rules.exercise import get_exercise
 from formcheck.pose.landmarks import PoseTrack
 from formcheck.analyze.video import REPORT_NAME, TRACK_NAME, prepare_out_dir, track_video, write_feedback_files
-from formcheck.recognize.model import MIN_CONFIDENCE, AnalysedSet, Recognition, analyse_sets, describe, engine_side, recognize
+from formcheck.recognize.segmentation import MIN_CONFIDENCE, Recognition, recognize
+from formcheck.recognize.set_analysis import AnalysedSet, analyse_sets, describe, engine_side
 from formcheck.report.build import build_report, write_json_atomic
 
 SETS_NAME = "sets.json"

@@ -1,0 +1,150 @@
+"""Which exercise, when: per-window answers smoothed into sets and rests (issue 9).
+
+Every window of a recording gets class probabilities from the recogniser
+(:mod:`formcheck.recognize.model`). Answers flicker from window to window, so a Viterbi pass
+with a switch penalty finds the most likely sequence; runs of one class become segments, and
+an exercise run too short to be a set becomes rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.pose.landmarks import PoseTrack
+from formcheck.recognize.features import Windows, track_windows
+from formcheck.recognize.model import Recognizer, default_recognizer
+
+REST = "rest"  # not exercising: still, resting between sets, moving between positions
+MIN_CONFIDENCE = 0.6  # below this the answer is "unsure": the CLI asks for --exercise
+SWITCH_PENALTY = 6.0  # log-probability cost of changing class between windows (Viterbi)
+MIN_SET_S = 5.0  # shorter exercise stretches are not sets
+
+
+@dataclass
+class Segment:
+    """A stretch of the recording doing one thing (an exercise or rest)."""
+
+    exercise: str  # an exercise id or REST
+    start_s: float
+    end_s: float
+    confidence: float  # mean probability of the exercise over its windows
+    side: str | None = None  # left | right | both, from the engine once analysed
+    runner_up: str | None = None
+    looked_like: str | None = None  # set to the exercise when the engine found nothing in it
+
+    @property
+    def is_set(self) -> bool:
+        return self.exercise != REST
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass
+class Recognition:
+    windows: Windows
+    probabilities: np.ndarray  # (W, C)
+    classes: tuple[str, ...]
+    path: np.ndarray  # (W,) class index per window after smoothing
+    segments: list[Segment]
+
+    @property
+    def sets(self) -> list[Segment]:
+        return [s for s in self.segments if s.is_set]
+
+    @property
+    def best(self) -> Segment | None:
+        """The longest set: the answer for a recording of one exercise."""
+        sets = self.sets
+        return max(sets, key=lambda s: s.duration_s) if sets else None
+
+    def unsure(self, min_confidence: float = MIN_CONFIDENCE) -> bool:
+        best = self.best
+        return best is None or best.confidence < min_confidence
+
+
+def viterbi(log_p: np.ndarray, switch_penalty: float = SWITCH_PENALTY) -> np.ndarray:
+    """Most likely class sequence when every change of class costs ``switch_penalty``."""
+    n, c = log_p.shape
+    if n == 0:
+        return np.zeros(0, int)
+    score = log_p[0].copy()
+    back = np.zeros((n, c), int)
+    for i in range(1, n):
+        best_prev = int(np.argmax(score))
+        stay = score
+        switch = score[best_prev] - switch_penalty
+        back[i] = np.where(stay >= switch, np.arange(c), best_prev)
+        score = np.maximum(stay, switch) + log_p[i]
+    path = np.zeros(n, int)
+    path[-1] = int(np.argmax(score))
+    for i in range(n - 1, 0, -1):
+        path[i - 1] = back[i, path[i]]
+    return path
+
+
+def _runs(path: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) window index of each run of equal classes."""
+    out, start = [], 0
+    for i in range(1, len(path) + 1):
+        if i == len(path) or path[i] != path[start]:
+            out.append((start, i - 1))
+            start = i
+    return out
+
+
+def segments_from_path(windows: Windows, probs: np.ndarray, path: np.ndarray, classes: tuple[str, ...],
+                       t_start: float, t_end: float, min_set_s: float = MIN_SET_S) -> list[Segment]:
+    """Runs of one class become segments; boundaries halfway between the windows' centres.
+
+    An exercise run whose windows span less than ``min_set_s`` is too short to be a set
+    and becomes rest (a stretch between sets, a change of position).
+    """
+    rest = classes.index(REST)
+    path = path.copy()
+    centres = windows.centre_s
+    for a, b in _runs(path):
+        if path[a] != rest and (windows.end_s[b] - windows.start_s[a]) < min_set_s:
+            path[a:b + 1] = rest
+    segs: list[Segment] = []
+    for a, b in _runs(path):
+        start = t_start if a == 0 else 0.5 * (centres[a - 1] + centres[a])
+        end = t_end if b == len(path) - 1 else 0.5 * (centres[b] + centres[b + 1])
+        k = int(path[a])
+        mean_p = probs[a:b + 1].mean(axis=0)
+        order = np.argsort(mean_p)[::-1]
+        runner = next((classes[j] for j in order if j != k), None)
+        segs.append(Segment(classes[k], float(start), float(end), float(mean_p[k]), runner_up=runner))
+    return segs
+
+
+def recognize(track: PoseTrack, recognizer: Recognizer | None = None, clean: bool = True,
+              switch_penalty: float = SWITCH_PENALTY, min_set_s: float = MIN_SET_S) -> Recognition:
+    """Classify every window of the track and smooth the answers into sets and rests."""
+    windows = track_windows(track, clean=clean)
+    t0 = float(track.t_s[0]) if len(track) else 0.0
+    t1 = float(track.t_s[-1]) if len(track) else 0.0
+    return recognize_windows(windows, t0, t1, recognizer, switch_penalty, min_set_s)
+
+
+def recognize_windows(windows: Windows, t_start: float, t_end: float, recognizer: Recognizer | None = None,
+                      switch_penalty: float = SWITCH_PENALTY, min_set_s: float = MIN_SET_S) -> Recognition:
+    rec = recognizer or default_recognizer()
+    classes = rec.classes
+    rest = classes.index(REST)
+    if len(windows.features):
+        probs = rec.probabilities(windows.features)
+    else:
+        probs = np.zeros((0, len(classes)))
+    # A window with hardly anyone in view is not an exercise.
+    unseen = windows.seen < 0.5
+    probs[unseen] = 0.0
+    probs[unseen, rest] = 1.0
+    path = viterbi(np.log(np.clip(probs, 1e-9, 1.0)), switch_penalty)
+    # A recording shorter than a set (a short clip of one exercise) is judged as a whole.
+    min_set_s = min(min_set_s, 0.6 * (t_end - t_start))
+    segments = segments_from_path(windows, probs, path, classes, t_start, t_end, min_set_s)
+    return Recognition(windows, probs, classes, path, segments)

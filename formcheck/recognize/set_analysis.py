@@ -1,0 +1,112 @@
+"""Each recognised set analysed with its own exercise's rules, and the engine's say on the set.
+
+The recogniser finds sets (:mod:`formcheck.recognize.segmentation`); the engine then counts
+their reps and names the working side, as it does for any set. A stretch in which the engine
+counts nothing was someone resting in the start position, not a set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.pose.landmarks import PoseTrack
+from formcheck.recognize.segmentation import REST, Recognition, Segment
+
+CONFIRM_CONFIDENCE = 0.9  # below this, a hold in which the engine times nothing is rest
+
+
+def set_span(rec: Recognition, index: int, pad_before_s: float = 2.5, pad_after_s: float = 1.0) -> tuple[float, float]:
+    """The time span to analyse for segment ``index``, padded into neighbouring rest, never
+    into a neighbouring set. More before (the engine learns the rest level there) than after
+    (the last rep has ended by then, and the move to the next position could look like a rep)."""
+    seg = rec.segments[index]
+    start, end = seg.start_s, seg.end_s
+    # Into at most half of a rest between two sets: its other half belongs to the change of position.
+    if index > 0 and not rec.segments[index - 1].is_set:
+        prev = rec.segments[index - 1]
+        start -= min(pad_before_s, prev.duration_s if index == 1 else 0.5 * prev.duration_s)
+    if index + 1 < len(rec.segments) and not rec.segments[index + 1].is_set:
+        nxt = rec.segments[index + 1]
+        end += min(pad_after_s, nxt.duration_s if index + 2 == len(rec.segments) else 0.5 * nxt.duration_s)
+    return start, end
+
+
+def slice_time(track: PoseTrack, start_s: float, end_s: float) -> PoseTrack:
+    """The frames with start_s <= t <= end_s."""
+    a = int(np.searchsorted(track.t_s, start_s, side="left"))
+    b = int(np.searchsorted(track.t_s, end_s, side="right"))
+    return track.slice(a, b)
+
+
+def engine_side(result) -> str | None:
+    """The working side as the engine saw it: the side of most reps (or holds).
+
+    'both' for a bilateral exercise, or when each side did a fair share (40 % or more) of
+    the reps; None when the engine named no side.
+    """
+    if not result.exercise.sided:
+        return "both"
+    sides = [r.side for r in result.engine.reps if r.side] or [h.side for h in result.engine.holds if h.side]
+    if not sides:
+        return None
+    left = sides.count("left")
+    if min(left, len(sides) - left) >= 0.4 * len(sides) and len(sides) >= 4:
+        return "both"
+    return "left" if left * 2 > len(sides) else "right"
+
+
+def window_side(rec: Recognition, seg: Segment) -> str | None:
+    """Fallback when the engine names no side in a set of reps: the leg that moved most."""
+    inside = (rec.windows.centre_s >= seg.start_s) & (rec.windows.centre_s <= seg.end_s)
+    if not inside.any():
+        return None
+    return "right" if rec.windows.working[inside].mean() > 0.5 else "left"
+
+
+@dataclass
+class AnalysedSet:
+    segment: Segment
+    track: PoseTrack  # the raw frames of the set
+    result: object  # SessionResult
+
+
+def analyse_sets(track: PoseTrack, rec: Recognition) -> list[AnalysedSet]:
+    """Each recognised set analysed by the engine with its own exercise's rules.
+
+    The engine gets a say: a stretch of a reps or cyclic exercise in which it counts
+    nothing was not a set of it (someone resting in the start position looks much like the
+    exercise), so it becomes rest, with ``looked_like`` keeping the recogniser's guess. A
+    hold is kept when recognised with CONFIRM_CONFIDENCE or more, even if the engine times
+    no hold in it (its position rule is strict about the camera view): the report then
+    says 0 s held rather than that nothing was done.
+    """
+    from formcheck.analyze.track import analyze_track
+    from formcheck.rules.exercise import get_exercise
+
+    out = []
+    for i, seg in enumerate(rec.segments):
+        if not seg.is_set:
+            continue
+        part = slice_time(track, *set_span(rec, i))
+        result = analyze_track(get_exercise(seg.exercise), part) if len(part) >= 2 else None
+        found = result is not None and bool(result.engine.reps or result.engine.holds)
+        moves = get_exercise(seg.exercise).kind != "hold"  # defined by movement: no rep, no set
+        if not found and (moves or seg.confidence < CONFIRM_CONFIDENCE):
+            seg.looked_like, seg.exercise = seg.exercise, REST
+            continue
+        seg.side = engine_side(result)
+        if seg.side is None and result is not None and result.exercise.kind != "hold":
+            seg.side = window_side(rec, seg)  # in a hold the leg that moved need not be the one held
+        out.append(AnalysedSet(seg, part, result))
+    return out
+
+
+def describe(seg: Segment) -> str:
+    """'Clamshell (left), confidence 0.97' in the catalogue's words."""
+    from formcheck.rules.exercise import get_exercise
+
+    name = get_exercise(seg.exercise).name if seg.is_set else "rest"
+    side = f" ({seg.side})" if seg.side else ""
+    return f"{name}{side}, confidence {seg.confidence:.2f}"
