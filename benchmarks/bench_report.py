@@ -41,7 +41,8 @@ def one_minute_session():
 
 
 def time_report(result, out: Path, thumbnails: dict) -> dict[str, float]:
-    from formcheck.report.html import write_csv, write_html_report
+    from formcheck.report.csv_table import write_csv
+    from formcheck.report.html import write_html_report
     from formcheck.report.build import build_report, write_json_atomic
 
     times = {}

@@ -17,12 +17,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from formcheck.history import store as history
+from formcheck.history import schema as history
 from formcheck.analyze.track import analyze_track
 from formcheck.cli.main import app
 from formcheck.errors import InputError
 from formcheck.rules.exercise import get_exercise
-from formcheck.history.store import (SCHEMA_V1, SCHEMA_VERSION, default_db_path, dosage_met, list_sessions, load_report, record_session, session_days, session_figures)
+from formcheck.history.figures import dosage_met, session_figures
+from formcheck.history.schema import SCHEMA_V1, SCHEMA_VERSION
+from formcheck.history.store import default_db_path, list_sessions, load_report, record_session, session_days
 from formcheck.analyze.video import Analysis
 from formcheck.history.progress import WeekAdherence, adherence_verdict, weekly_adherence, write_progress
 from formcheck.report.build import build_report, write_json_atomic

@@ -23,7 +23,8 @@ import pytest
 from formcheck.analyze.track import analyze_track
 from formcheck.report.annotated_video import draw_skeleton
 from formcheck.rules.exercise import get_exercise, parse_exercise
-from formcheck.report.html import CSV_COLUMNS, render_html, write_csv
+from formcheck.report.csv_table import CSV_COLUMNS, write_csv
+from formcheck.report.html import render_html
 from formcheck.analyze.video import write_feedback_files
 from formcheck.report.build import MAX_SERIES_POINTS, build_report, write_json_atomic
 from formcheck.synth.generate import CameraSpec, place_camera, track_from_performance

@@ -245,7 +245,8 @@ def write_feedback_files(report: dict, result: SessionResult, out_dir: Path, vid
     written again) instead of ending the run: the counts are already safe. Returns the new warnings.
     """
     from formcheck.report.annotated_video import collect_thumbnails, write_annotated_video
-    from formcheck.report.html import VIDEO_NAME, write_csv, write_html_report
+    from formcheck.report.csv_table import write_csv
+    from formcheck.report.html import VIDEO_NAME, write_html_report
 
     problems: list[str] = []
 

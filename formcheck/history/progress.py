@@ -19,14 +19,17 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from formcheck.history.store import StoredSession
+from formcheck.report.page_kit import BLUE, GREEN, ORANGE, SKY, VERMILLION, inline_file, render_page, write_text_atomic
 
 #: "at least three to four times a week" (shared/seeds, MRC): three days is the least that meets it.
 SESSIONS_PER_WEEK = (3, 4)
 PNG_NAME = "progress.png"
 HTML_NAME = "progress.html"
-
-# Okabe-Ito, as report.html: readable with every common colour-vision deficiency.
-BLUE, ORANGE, SKY, GREEN, VERMILLION, GREY = "#0072B2", "#E69F00", "#56B4E9", "#009E73", "#D55E00", "#6b7280"
+#: The page: a template of formcheck/report/templates (see formcheck.report.page_kit) and its style.
+TEMPLATE = "progress.html.j2"
+CSS = "progress.css"
+_PNG_STYLE = {"font.family": "DejaVu Sans", "font.size": 9, "axes.edgecolor": "#9aa3ad", "text.usetex": False,
+              "axes.labelcolor": "#374151", "xtick.color": "#4b5563", "ytick.color": "#4b5563"}
 
 
 # --------------------------------------------------------------------------- adherence
@@ -150,20 +153,8 @@ def summary_lines(sessions: list[StoredSession], exercise_name: str, today: date
     return lines
 
 
-def progress_png(sessions: list[StoredSession], exercise_name: str, reps_target: tuple[int, int] | None = None,
-                 hold_target_s: tuple[float, float] | None = None) -> bytes:
-    """Range of motion, reps, hold times and fault rate per session over time, as a PNG (Agg, bundled font).
-
-    ``reps_target`` / ``hold_target_s``: the prescription (each side for sided exercises),
-    shaded as a band so the eye sees at once which sessions reached it.
-    """
-    import matplotlib
-    import matplotlib.dates as mdates
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
-    when = [s.performed_at.replace(tzinfo=None) for s in sessions]  # the wall-clock time it was done
+def _panels(sessions: list[StoredSession]) -> list[tuple[str, list[tuple[str, list, str, str]]]]:
+    """The plot's rows, top to bottom: (title, [(label, one value per session, colour, marker)])."""
     fig_of = [s.figures for s in sessions]
     panels = []
     if any(f.rom_median_deg is not None for f in fig_of):
@@ -180,39 +171,61 @@ def progress_png(sessions: list[StoredSession], exercise_name: str, reps_target:
                                          ("all holds", [f.hold_s_total for f in fig_of], SKY, "^")]))
     panels.append(("Fault rate (%)", [("reps with a fault", [None if f.fault_rate is None else 100 * f.fault_rate
                                                              for f in fig_of], VERMILLION, "D")]))
-    rc = {"font.family": "DejaVu Sans", "font.size": 9, "axes.edgecolor": "#9aa3ad", "text.usetex": False,
-          "axes.labelcolor": "#374151", "xtick.color": "#4b5563", "ytick.color": "#4b5563"}
-    with matplotlib.rc_context(rc):
+    return panels
+
+
+def _draw_panel(ax, title: str, series: list, when: list, band: tuple[float, float] | None) -> None:
+    """One row of the plot: its lines over the sessions' dates, the prescription shaded as a band."""
+    from matplotlib.ticker import MaxNLocator
+
+    for label, values, colour, marker in series:
+        pts = [(t, v) for t, v in zip(when, values) if v is not None]
+        if pts:
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], color=colour, marker=marker, ms=5,
+                    lw=1.4, label=label)
+    ax.set_ylabel(title.replace("$", r"\$"))
+    ax.grid(axis="y", color="#e5e7eb", lw=0.8)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if len(series) > 1:
+        ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=len(series))
+    if band:
+        ax.axhspan(band[0], band[1], color=GREEN, alpha=0.12, lw=0, zorder=0)
+        ax.text(0.995, band[1], f"prescribed {band[0]:g}-{band[1]:g}", transform=ax.get_yaxis_transform(),
+                ha="right", va="bottom", fontsize=7.5, color=GREEN)
+    if title.startswith("Fault"):
+        ax.set_ylim(-5, 105)
+    elif title.startswith("Range"):
+        lo, hi = ax.get_ylim()
+        middle, half = (lo + hi) / 2, max((hi - lo) / 2, 5.0)  # a 0.2° wobble must not look like a cliff
+        ax.set_ylim(middle - half, middle + half)
+    else:  # counts and seconds start from zero
+        ax.set_ylim(0, max(ax.get_ylim()[1], (band[1] if band else 0) * 1.1, 1))
+    if title == "Reps":
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def progress_png(sessions: list[StoredSession], exercise_name: str, reps_target: tuple[int, int] | None = None,
+                 hold_target_s: tuple[float, float] | None = None) -> bytes:
+    """Range of motion, reps, hold times and fault rate per session over time, as a PNG (Agg, bundled font).
+
+    ``reps_target`` / ``hold_target_s``: the prescription (each side for sided exercises),
+    shaded as a band so the eye sees at once which sessions reached it.
+    """
+    import matplotlib
+    import matplotlib.dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    when = [s.performed_at.replace(tzinfo=None) for s in sessions]  # the wall-clock time it was done
+    panels = _panels(sessions)
+    with matplotlib.rc_context(_PNG_STYLE):
         fig = Figure(figsize=(8.0, 1.9 * len(panels) + 0.7), dpi=100)
         FigureCanvasAgg(fig)
         axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
         for ax, (title, series) in zip(axes, panels):
-            for label, values, colour, marker in series:
-                pts = [(t, v) for t, v in zip(when, values) if v is not None]
-                if pts:
-                    ax.plot([p[0] for p in pts], [p[1] for p in pts], color=colour, marker=marker, ms=5,
-                            lw=1.4, label=label)
-            ax.set_ylabel(title.replace("$", r"\$"))
-            ax.grid(axis="y", color="#e5e7eb", lw=0.8)
-            for side in ("top", "right"):
-                ax.spines[side].set_visible(False)
-            if len(series) > 1:
-                ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=len(series))
             band = reps_target if title == "Reps" else hold_target_s if title.startswith("Hold") else None
-            if band:
-                ax.axhspan(band[0], band[1], color=GREEN, alpha=0.12, lw=0, zorder=0)
-                ax.text(0.995, band[1], f"prescribed {band[0]:g}-{band[1]:g}", transform=ax.get_yaxis_transform(),
-                        ha="right", va="bottom", fontsize=7.5, color=GREEN)
-            if title.startswith("Fault"):
-                ax.set_ylim(-5, 105)
-            elif title.startswith("Range"):
-                lo, hi = ax.get_ylim()
-                middle, half = (lo + hi) / 2, max((hi - lo) / 2, 5.0)  # a 0.2° wobble must not look like a cliff
-                ax.set_ylim(middle - half, middle + half)
-            else:  # counts and seconds start from zero
-                ax.set_ylim(0, max(ax.get_ylim()[1], (band[1] if band else 0) * 1.1, 1))
-            if title == "Reps":
-                ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            _draw_panel(ax, title, series, when, band)
         axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
         if len(when) == 1:
             axes[-1].set_xlim(when[0] - timedelta(days=3), when[0] + timedelta(days=3))
@@ -225,57 +238,6 @@ def progress_png(sessions: list[StoredSession], exercise_name: str, reps_target:
 
 
 # --------------------------------------------------------------------------- progress.html
-
-_TEMPLATE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
-<title>formcheck progress: {{ name }}</title>
-<style>
-body { margin: 0; color: #1b1f24; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif;
-       font-variant-numeric: tabular-nums; }
-main { max-width: 1000px; margin: 0 auto; padding: 28px 32px 40px; }
-h1 { font-size: 26px; margin: 0 0 8px; } h2 { font-size: 17px; margin: 26px 0 8px; }
-ul { padding-left: 20px; } img { max-width: 100%; height: auto; }
-li.met { color: #007a5a; } li.below { color: #b34e00; } li.so-far { color: #5b6470; }
-table { border-collapse: collapse; width: 100%; font-size: 14px; }
-th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #d9dee4; vertical-align: top; }
-td.path { overflow-wrap: anywhere; font-size: 12px; color: #5b6470; }
-.note { font-size: 13px; color: #5b6470; }
-</style>
-</head>
-<body>
-<main>
-<h1>Progress: {{ name }}</h1>
-<ul>
-{% for line in summary %}<li>{{ line }}</li>
-{% endfor %}
-</ul>
-<h2>Sessions a week</h2>
-<p>{{ adherence }}</p>
-<ul>
-{% for w in weeks %}<li class="{{ w.cls }}">{{ w.text }}</li>
-{% endfor %}
-</ul>
-<p class="note">A session here is a day with at least one exercise recorded by formcheck (any exercise);
-the programme asks to "stay consistent: at least three to four times a week".</p>
-<h2>Per session</h2>
-<img alt="Range of motion, reps, hold times and fault rate per session" src="data:image/png;base64,{{ png }}">
-<table>
-<thead><tr><th>date</th><th>reps</th><th>holds</th><th>ROM median (best)</th><th>faults (rate)</th><th>dosage</th><th>report</th></tr></thead>
-<tbody>
-{% for r in rows %}<tr><td>{{ r.date }}</td><td>{{ r.reps }}</td><td>{{ r.holds }}</td><td>{{ r.rom }}</td><td>{{ r.faults }}</td><td>{{ r.dosage }}</td><td class="path">{{ r.report }}</td></tr>
-{% endfor %}
-</tbody>
-</table>
-<p class="note">Made by formcheck from its session history. It supports, and does not replace, the judgement of your physiotherapist.</p>
-</main>
-</body>
-</html>
-"""
-
 
 def holds_text(s: StoredSession) -> str:
     f = s.figures
@@ -290,19 +252,16 @@ def rom_text(s: StoredSession) -> str:
 def render_progress_html(sessions: list[StoredSession], exercise_name: str, weeks: list[WeekAdherence],
                          png: bytes, today: date | None = None) -> str:
     """progress.html: one offline file, the plot embedded as a data: URL, all text escaped."""
-    from jinja2 import Environment, StrictUndefined
-
-    env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     rows = [{"date": s.performed_at.strftime("%a %d %b %Y %H:%M"), "reps": _reps_text(s), "holds": holds_text(s),
              "rom": rom_text(s), "faults": f"{s.figures.fault_count} ({_pct(s.figures.fault_rate)})",
              "dosage": {True: "met", False: "short", None: "-"}[s.figures.dosage_met],
              "report": s.report_dir or "-"} for s in reversed(sessions)]
     week_rows = [{"text": w.sentence(today), "cls": "met" if w.met else "so-far" if w.so_far else "below"}
                  for w in weeks]
-    return env.from_string(_TEMPLATE).render(
-        name=exercise_name, summary=summary_lines(sessions, exercise_name, today),
-        adherence=adherence_verdict(weeks), weeks=week_rows, rows=rows,
-        png=base64.b64encode(png).decode("ascii"))
+    return render_page(TEMPLATE, css=inline_file(CSS), name=exercise_name,
+                       summary=summary_lines(sessions, exercise_name, today),
+                       adherence=adherence_verdict(weeks), weeks=week_rows, rows=rows,
+                       png=base64.b64encode(png).decode("ascii"))
 
 
 @dataclass
@@ -317,8 +276,6 @@ def write_progress(sessions: list[StoredSession], exercise_name: str, days: list
                    today: date, weeks: int, reps_target: tuple[int, int] | None = None,
                    hold_target_s: tuple[float, float] | None = None) -> ProgressFiles:
     """progress.png and progress.html in ``out_dir``; ``days``: every recorded day (any exercise)."""
-    from formcheck.report.html import _write_text_atomic
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     png = progress_png(sessions, exercise_name, reps_target, hold_target_s)
@@ -328,5 +285,5 @@ def write_progress(sessions: list[StoredSession], exercise_name: str, days: list
     tmp.write_bytes(png)
     tmp.replace(png_path)
     html_path = out_dir / HTML_NAME
-    _write_text_atomic(html_path, render_progress_html(sessions, exercise_name, adherence, png, today))
+    write_text_atomic(html_path, render_progress_html(sessions, exercise_name, adherence, png, today))
     return ProgressFiles(png_path, html_path, summary_lines(sessions, exercise_name, today), adherence)

@@ -20,6 +20,8 @@ from formcheck.analyze.track import SessionResult
 from formcheck.rules.exercise import Exercise
 
 REPORT_VERSION = 1
+#: A hold counts as reaching its target when within this of it (report.json and report.html judge holds alike).
+HOLD_TOLERANCE_S = 0.25
 
 
 def _plural(n: int, word: str) -> str:
@@ -60,7 +62,7 @@ def dosage_lines(ex: Exercise, reps_by_side: dict[str, int], holds: list[dict]) 
             lines.append(f"{count}longest {max((h['duration_s'] for h in holds), default=0):.1f} s of {target} "
                          f"(total {total:.1f} s)")
         else:
-            met = sum(1 for h in holds if h["duration_s"] >= d.hold_s[0] - 0.25)
+            met = sum(1 for h in holds if h["duration_s"] >= d.hold_s[0] - HOLD_TOLERANCE_S)
             n_reps = sum(reps_by_side.values())
             longest = max((h["duration_s"] for h in holds), default=0.0)
             lines.append(f"{met} of {n_reps} {_plural(n_reps, 'rep')} held at the top for the {target} target"

@@ -6,6 +6,8 @@ why) or not done. Each set's full report (the same as ``formcheck live`` writes)
 ``sets/NN_exercise_side/`` and is linked by its relative path. The HTML is one offline file
 in report.html's style: Jinja2 autoescaping for every text from outside (routine names,
 custom exercise names, cues) and a Content-Security-Policy with no script and no network.
+The page is the template ``templates/routine_report.html.j2`` (see
+:mod:`formcheck.report.page_kit`).
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from pathlib import Path
 
 from formcheck import __version__
 from formcheck.report.build import write_json_atomic
+from formcheck.report.page_kit import PAGE_CSS, created_text, inline_file, render_page, write_text_atomic
 
 ROUTINE_REPORT_VERSION = 1
 JSON_NAME = "routine_report.json"
 HTML_NAME = "routine_report.html"
 SETS_DIR = "sets"
+TEMPLATE = "routine_report.html.j2"
+ROUTINE_CSS = "routine_report.css"
 
 
 def set_entry(planned, record=None, report: dict | None = None, folder: str | None = None) -> dict:
@@ -85,96 +90,13 @@ def write_routine_report(report: dict, out_dir: Path) -> None:
     """Both files, atomically; the HTML is best effort (the JSON holds every count)."""
     out_dir = Path(out_dir)
     write_json_atomic(out_dir / JSON_NAME, report)
-    from formcheck.report.html import _write_text_atomic
-
-    _write_text_atomic(out_dir / HTML_NAME, render_routine_html(report))
+    write_text_atomic(out_dir / HTML_NAME, render_routine_html(report))
 
 
 # --------------------------------------------------------------------------------------
 # HTML
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
-
-_EXTRA_CSS = """
-table.sets { width: 100%; border-collapse: collapse; font-size: 14px; }
-table.sets th { text-align: left; font-size: 12px; text-transform: uppercase; letter-spacing: 0.06em;
-  color: var(--muted); border-bottom: 2px solid var(--ink); padding: 6px 8px; }
-table.sets td { border-bottom: 1px solid var(--rule); padding: 7px 8px; vertical-align: top; }
-.status { font-weight: 650; white-space: nowrap; }
-.status.completed { color: var(--green); }
-.status.stopped { color: var(--verm); }
-.status.not { color: var(--muted); }
-.why { font-size: 13px; color: var(--muted); }
-"""
-
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="{{ csp }}">
-<meta name="referrer" content="no-referrer">
-<meta name="generator" content="formcheck {{ r.formcheck_version }}">
-<title>{{ r.routine.name }}: routine report</title>
-<style>{{ css }}</style>
-</head>
-<body>
-<main>
-<header>
-  <div class="title"><div>
-    <div class="eyebrow">Routine report</div>
-    <h1>{{ r.routine.name }}</h1>
-  </div></div>
-  <dl class="meta">
-    {% if r.routine.source %}<div><dt>From</dt><dd>{{ r.routine.source }}</dd></div>{% endif %}
-    <div><dt>Camera</dt><dd>{{ r.source }}</dd></div>
-    <div><dt>Done</dt><dd>{{ created }}</dd></div>
-    <div><dt>Ended</dt><dd>{{ r.ended }}</dd></div>
-  </dl>
-</header>
-<section class="summary" aria-label="Summary">
-  <div class="card dosage">
-    <h3>Sets</h3>
-    <div class="counts">
-      <div class="count"><div class="n">{{ s.completed }} <small>/ {{ s.sets }}</small></div><div class="label">completed</div></div>
-      <div class="count"><div class="n">{{ s.stopped_early }}</div><div class="label">stopped early</div></div>
-      <div class="count"><div class="n">{{ s.reps }}</div><div class="label">reps</div></div>
-    </div>
-  </div>
-  <div class="card fix">
-    <h3>To work on</h3>
-    {% if to_fix %}<ol class="marks">{% for line in to_fix %}<li>{{ line }}</li>{% endfor %}</ol>
-    {% else %}<p class="none">No form faults were seen in the checks these camera views allow.</p>{% endif %}
-  </div>
-  <div class="card well">
-    <h3>Went well</h3>
-    {% if well %}<ul class="marks">{% for line in well %}<li>{{ line }}</li>{% endfor %}</ul>
-    {% else %}<p class="none">Nothing to highlight yet.</p>{% endif %}
-  </div>
-</section>
-<section aria-label="Sets">
-  <h2>Set by set</h2>
-  <table class="sets">
-    <thead><tr><th>#</th><th>Exercise</th><th>Side</th><th>Target</th><th>Done</th><th>Faults</th><th>Status</th></tr></thead>
-    <tbody>
-    {% for e in r.sets %}
-    <tr>
-      <td>{{ e.step }}{% if e.sets > 1 %}.{{ e.set_number }}{% endif %}</td>
-      <td>{% if e.report %}<a href="{{ e.report | replace('report.json', 'report.html') }}">{{ e.exercise_name }}</a>{% else %}{{ e.exercise_name }}{% endif %}</td>
-      <td>{{ e.side or 'both legs' }}</td>
-      <td>{{ target_text(e.target) }}</td>
-      <td>{{ done_text(e) }}{% for line in (e.done.dosage if e.done else []) %}<div class="why">{{ line }}</div>{% endfor %}</td>
-      <td>{% for code, n in e.faults.items() %}<div>{{ code | replace('_', ' ') }} &times; {{ n }}</div>{% else %}-{% endfor %}</td>
-      <td><span class="status {{ e.status.split()[0] }}">{{ e.status }}</span>{% if e.reason %}<div class="why">{{ e.reason }}</div>{% endif %}</td>
-    </tr>
-    {% endfor %}
-    </tbody>
-  </table>
-</section>
-</main>
-</body>
-</html>
-"""
 
 
 def target_text(t: dict) -> str:
@@ -218,13 +140,9 @@ def _well_and_fix(report: dict) -> tuple[list[str], list[str]]:
 
 
 def render_routine_html(report: dict) -> str:
-    from markupsafe import Markup
-
-    from formcheck.report.html import _CSS, _created, _environment
-
+    """routine_report.html: the template ``routine_report.html.j2`` in report.html's style plus its own rules."""
     well, to_fix = _well_and_fix(report)
-    env = _environment()
-    env.globals.update(target_text=target_text, done_text=done_text)
-    return env.from_string(_TEMPLATE).render(r=report, s=report["summary"], well=well, to_fix=to_fix,
-                                             created=_created(report.get("created")), csp=_CSP,
-                                             css=Markup(_CSS + _EXTRA_CSS))
+    return render_page(TEMPLATE, r=report, s=report["summary"], well=well, to_fix=to_fix,
+                       created=created_text(report.get("created")), csp=_CSP,
+                       css=inline_file(PAGE_CSS) + inline_file(ROUTINE_CSS),
+                       target_text=target_text, done_text=done_text)
