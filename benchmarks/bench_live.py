@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from formcheck.live import cues as cues  # noqa: E402
 from formcheck.rules.exercise import get_exercise  # noqa: E402
-from formcheck.live.session import run_live  # noqa: E402
+from formcheck.live.loop import run_live  # noqa: E402
 from formcheck.pose.estimator import PoseEstimator  # noqa: E402
 from formcheck.io.video import Frame, FrameSource, SourceInfo, open_source  # noqa: E402
 

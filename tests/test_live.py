@@ -20,14 +20,16 @@ import cv2
 import numpy as np
 import pytest
 
-from formcheck.live import session as live_mod
+from formcheck.live import loop as live_mod
 from formcheck.analyze.track import analyze_track
 from formcheck.live.cues import SoundCues, Speaker
 from formcheck.rules.engine import FaultEvent, FrameVerdict, Rep
 from formcheck.rules.exercise import get_exercise
 from formcheck.pose.landmarks import PoseTrack
-from formcheck.live.session import LiveSession, run_live
-from formcheck.live.overlay import LEFT_COLOUR, RIGHT_COLOUR, draw_overlay
+from formcheck.live.session import LiveSession
+from formcheck.live.loop import run_live
+from formcheck.live.overlay import draw_overlay
+from formcheck.live.overlay_style import LEFT_COLOUR, RIGHT_COLOUR
 from formcheck.pose.estimator import PoseResult
 from formcheck.synth.generate import CameraSpec, place_camera, track_from_performance
 from formcheck.synth.motion import MotionScript, perform
@@ -218,7 +220,7 @@ def test_keys_pause_switch_side_reset_and_quit(tmp_path, monkeypatch):
     k_reset = int(np.searchsorted(track.t_s, (truth[1]["end_s"] + truth[2]["start_s"]) / 2))
     ScriptedWindow.keys = {10: ord("s"), 40: ord(" "), 45: ord(" "),  # pause for 5 shows, then go on
                            k_reset + 5: ord("r"), len(track) - 20: ord("q")}
-    monkeypatch.setattr(live_mod, "_Window", ScriptedWindow)
+    monkeypatch.setattr(live_mod, "Window", ScriptedWindow)
     report = live_run(track, tmp_path, exercise=get_exercise("clamshell"), show_window=True)
     assert report["live"]["ended"] == "quit"
     assert report["live"]["working_side"] == "right" and report["live"]["working_side_chosen"]
@@ -348,7 +350,8 @@ XVFB_SCRIPT = textwrap.dedent("""
     import cv2, mss
     import test_live as t
     from formcheck.rules.exercise import get_exercise
-    from formcheck.live.session import run_live, WINDOW_NAME
+    from formcheck.live.loop import run_live
+    from formcheck.live.window import WINDOW_NAME
 
     track, _ = t.synthetic_track("clamshell", reps=2)
     shots = {{}}

@@ -17,7 +17,9 @@ import pytest
 from formcheck.errors import InputError
 from formcheck.pose.landmarks import PoseTrack
 from formcheck.pose.estimator import PoseResult
-from formcheck.live.routine import (RoutineFileError, RoutineRunner, builtin_routines, get_routine, load_routine_file, parse_routine, plan, run_routine)
+from formcheck.live.routine import (RoutineFileError, builtin_routines, get_routine, load_routine_file, parse_routine, plan)
+from formcheck.live.routine_loop import run_routine
+from formcheck.live.routine_runner import RoutineRunner
 from formcheck.synth.generate import CameraSpec, place_camera, track_from_performance
 from formcheck.synth.motion import MotionScript, perform
 from formcheck.io.video import Frame, FrameSource, SourceInfo
@@ -224,12 +226,12 @@ class _ScriptedWindow:
 
 
 def test_window_shows_the_routine_and_n_skips(bridge_then_clamshell, tmp_path, monkeypatch):
-    from formcheck.live import session as live_mod
+    from formcheck.live import loop as live_mod
 
     track, starts, b_truth, _ = bridge_then_clamshell
     k_skip = int(np.searchsorted(track.t_s, b_truth[0]["end_s"] + 0.5))  # n after the first bridge rep
     _ScriptedWindow.keys = {k_skip: ord("n"), k_skip + 30: ord("n")}  # then n again during the rest
-    monkeypatch.setattr(live_mod, "_Window", _ScriptedWindow)
+    monkeypatch.setattr(live_mod, "Window", _ScriptedWindow)
     report = run_routine(_TrackSource(track), parse_routine(TWO_STEPS, "test.toml"), out_dir=tmp_path,
                          show_window=True, fast=True, sound=False, estimator=_TrackEstimator(track))
     bridge, clam = report["sets"]

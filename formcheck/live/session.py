@@ -1,15 +1,16 @@
-"""Live coaching: camera -> pose -> causal cleaning -> the same engine as ``analyze`` -> window.
+"""Live coaching: camera -> pose -> causal cleaning -> the same engine as ``analyze`` -> verdicts.
 
-Two layers. :class:`LiveSession` is the per-frame pipeline after the pose estimator, plain
-numpy and no I/O: setup check, One-Euro cleaning, one-frame signals, the engine, and the
-landmark track kept for the report. :func:`run_live` is the I/O around it: frame source,
-pacing, the window and its keys, sound, recording, and the report written however the
-session ends (q, Esc, window closed, Ctrl-C, camera unplugged, stream over, even an error).
+:class:`LiveSession` is the per-frame pipeline after the pose estimator, plain numpy and no
+I/O, so it is tested on synthetic landmarks: setup check, One-Euro cleaning, one-frame
+signals, the engine, and the landmark track kept for the report. :func:`finish_session`
+turns a session into its report (the same as ``analyze``'s plus a "live" section) and writes
+it. The I/O around a session (frame source, pacing, window, keys, sound, recording) is the
+live loop, formcheck.live.loop.
 
 Counting uses the same ``ExerciseEngine`` and the same signal code as ``analyze`` (only the
 smoothing differs: causal One-Euro here, zero-phase offline), so a live session and the
 analysis of its recording agree. Engine time is the frames' own timestamps; the monotonic
-clock here only paces a file played as a camera and measures frames/s and latency.
+clock only paces a file played as a camera and measures frames/s and latency (formcheck.live.timing).
 
 Memory stays flat however long the session (formcheck.live.store): each frame's raw landmarks,
 one (33, 8) float32 row (MediaPipe's landmarks are float32, so nothing is lost), go to a
@@ -18,43 +19,32 @@ bytes a frame in memory in all (~5 MB an hour at 30 frames/s; benchmarks/soak_li
 cleaned track is rebuilt at the end by replaying the same causal cleaner over the spooled
 rows, and landmarks.npz is written from them chunk by chunk.
 """
-
 from __future__ import annotations
 
 import os
-import queue
 import tempfile
-import threading
-import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from formcheck.analyze.track import SessionResult
-from formcheck.signals.cleaning import LiveCleaner
-from formcheck.live.cues import SoundCues, Speaker
-from formcheck.rules.engine import ExerciseEngine, FrameInput, FrameVerdict
 from formcheck.errors import FormcheckError
-from formcheck.rules.exercise import Exercise
-from formcheck.pose.landmarks import N_LANDMARKS, PoseTrack
 from formcheck.live.store import LandmarkSpool, VerdictLog
-from formcheck.report.build import build_report, write_json_atomic
-from formcheck.signals.measures import compute_signals
+from formcheck.pose.landmarks import N_LANDMARKS, PoseTrack
 from formcheck.pose.tracking import assess_tracking, setup_check
+from formcheck.report.build import build_report, write_json_atomic
+from formcheck.rules.engine import ExerciseEngine, FrameInput, FrameVerdict
+from formcheck.rules.exercise import Exercise
+from formcheck.signals.cleaning import LiveCleaner
+from formcheck.signals.measures import compute_signals
 
 SETUP_WINDOW_S = 0.5  # recent frames the setup check looks at
 SETUP_PASS_S = 1.0  # the check must pass this long before counting starts
 REFRAME_S = 2.0  # after counting started: out of the picture this long shows guidance again
 REPORT_NAME = "report.json"
 TRACK_NAME = "landmarks.npz"
-RECORDING_NAME = "live.webm"
-WINDOW_NAME = "formcheck live"
-DISPLAY_MAX_WIDTH = 1280  # larger camera frames are shown (and drawn on) at this width
-RECORD_MAX_WIDTH = 960  # and recorded at this width
-KEY_QUIT, KEY_PAUSE, KEY_SIDE, KEY_RESET = (ord("q"), 27), ord(" "), ord("s"), ord("r")
 
 
 def _row(result) -> np.ndarray:
@@ -268,230 +258,7 @@ class LiveSession:
         return SessionResult(self.exercise, clean_set, signals, self.engine, self.verdicts, tracking)
 
 
-# ---------------------------------------------------------------------------------------------- I/O
-
-
-class _Pacer:
-    """Play a file as if it were a camera: hold each frame until its timestamp is due."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self._origin: float | None = None
-
-    def wait(self, t_s: float) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if self._origin is None:
-            self._origin = now - t_s
-            return
-        delay = self._origin + t_s - now
-        if delay > 0:
-            time.sleep(delay)
-
-    def shift(self, seconds: float) -> None:
-        """After a pause the file resumes where it stopped, not where the clock says."""
-        if self._origin is not None:
-            self._origin += seconds
-
-
-class _Recorder:
-    """Writes the camera frames to a .webm in a background thread; the loop never waits for it.
-
-    VP8 encoding costs 10 ms a frame at 480p and 29 ms at 720p (NOTES), so frames wider than
-    RECORD_MAX_WIDTH are scaled down (the pose model looks at 256 px anyway, so re-analysis
-    loses nothing). When the encoder falls behind, frames are dropped and the previous frame
-    is repeated in their place, so the video's timeline stays that of the session.
-    """
-
-    def __init__(self, path: Path, fps: float):
-        from formcheck.io.video import VideoWriter
-
-        self.writer = VideoWriter(path, fps)
-        self.fps = fps
-        self.dropped = 0
-        self.error: Exception | None = None
-        self._queue: queue.Queue = queue.Queue(maxsize=32)
-        self._t0: float | None = None
-        self._last_t: float | None = None  # of the last frame sent, even if dropped
-        self._last: np.ndarray | None = None
-        self._thread = threading.Thread(target=self._run, name="formcheck-recorder", daemon=True)
-        self._thread.start()
-
-    def write(self, t_s: float, image: np.ndarray) -> None:
-        self._last_t = t_s
-        try:
-            self._queue.put_nowait((t_s, image))
-        except queue.Full:
-            self.dropped += 1
-
-    def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
-            if self.error is None:
-                try:
-                    self._encode(*item)
-                except Exception as exc:  # noqa: BLE001 - reported at the end, the session goes on
-                    self.error = exc
-
-    def _encode(self, t_s: float, image: np.ndarray) -> None:
-        import cv2
-
-        h, w = image.shape[:2]
-        if w > RECORD_MAX_WIDTH:
-            size = (RECORD_MAX_WIDTH, 2 * round(h * RECORD_MAX_WIDTH / w / 2))
-            image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-        self._t0 = t_s if self._t0 is None else self._t0
-        self._fill(t_s)
-        self.writer.write(image)
-        self._last = image
-
-    def _fill(self, t_s: float) -> None:
-        """Repeat the last frame up to the frame due before ``t_s`` (frames dropped or never sent)."""
-        if self._last is None or self._t0 is None:
-            return
-        due = round((t_s - self._t0) * self.fps)
-        for _ in range(min(due - self.writer.frames_written, int(2 * self.fps))):
-            self.writer.write(self._last)
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-        if self.error is None and self._last_t is not None:
-            try:  # frames dropped at the very end
-                self._fill(self._last_t + 1.0 / self.fps)
-            except Exception as exc:  # noqa: BLE001
-                self.error = exc
-        self.writer.close()
-
-
-class _Window:
-    """The OpenCV window: show a frame, read a key, notice when the user closed it.
-
-    ``imshow`` would silently re-open a closed window, so a window found closed is never
-    shown again.
-    """
-
-    def __init__(self, name: str, size: tuple[int, int]):
-        import cv2
-
-        self.cv2, self.name = cv2, name
-        cv2.namedWindow(name, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
-        cv2.resizeWindow(name, *size)
-        self.shown = self._closed = False
-
-    def show(self, image: np.ndarray, wait_ms: int = 1) -> int:
-        if self.closed():
-            return 255
-        self.cv2.imshow(self.name, image)
-        self.shown = True
-        return self.cv2.waitKey(wait_ms) & 0xFF
-
-    def closed(self) -> bool:
-        if self.shown and not self._closed:
-            try:
-                self._closed = self.cv2.getWindowProperty(self.name, self.cv2.WND_PROP_VISIBLE) < 1
-            except self.cv2.error:
-                self._closed = True
-        return self._closed
-
-    def close(self) -> None:
-        try:
-            self.cv2.destroyWindow(self.name)
-            self.cv2.waitKey(1)
-        except self.cv2.error:
-            pass
-
-
-@dataclass
-class _Stats:
-    """Frames/s and latency (frame read -> overlay drawn), for the screen and the report."""
-
-    latencies_ms: deque = field(default_factory=lambda: deque(maxlen=5000))
-    frames: int = 0
-    started: float | None = None
-    fps: float | None = None
-    _last: float | None = None
-
-    def frame_done(self, read_at: float) -> None:
-        now = time.perf_counter()
-        self.latencies_ms.append(1000.0 * (now - read_at))
-        self.frames += 1
-        self.started = read_at if self.started is None else self.started
-        if self._last is not None and now > self._last:
-            rate = 1.0 / (now - self._last)
-            self.fps = rate if self.fps is None else 0.9 * self.fps + 0.1 * rate
-        self._last = now
-
-    def to_dict(self) -> dict:
-        lat = np.asarray(self.latencies_ms, float)
-        span = (self._last - self.started) if self.started is not None and self._last is not None else 0.0
-        return {"frames_processed": self.frames,
-                "fps": round((self.frames - 1) / span, 2) if span > 0 and self.frames > 1 else None,
-                "latency_ms_mean": round(float(lat.mean()), 2) if len(lat) else None,
-                "latency_ms_p95": round(float(np.percentile(lat, 95)), 2) if len(lat) else None}
-
-
-def _display_image(image: np.ndarray) -> tuple[np.ndarray, float]:
-    """A copy to draw on, at most DISPLAY_MAX_WIDTH wide (drawing and showing 1080p costs more)."""
-    import cv2
-
-    h, w = image.shape[:2]
-    if w <= DISPLAY_MAX_WIDTH:
-        return image.copy(), 1.0
-    s = DISPLAY_MAX_WIDTH / w
-    return cv2.resize(image, (DISPLAY_MAX_WIDTH, round(h * s)), interpolation=cv2.INTER_AREA), s
-
-
-def _pause_banner(image: np.ndarray) -> np.ndarray:
-    from formcheck.live.overlay import Style, draw_guidance
-
-    out = image.copy()
-    draw_guidance(out, "Paused: press space to continue", Style.for_image(out))
-    return out
-
-
-class _Cues:
-    """Turns verdict changes into beeps and spoken words (both in background threads)."""
-
-    def __init__(self, exercise: Exercise, sound: SoundCues, speaker: Speaker):
-        self.ex, self.sound, self.speaker = exercise, sound, speaker
-        self._counts: dict[str, int] | None = None
-        self._hold_done = False
-        self._faults: set[str] = set()
-        self._guidance: str | None = None
-
-    def update(self, live: LiveFrame) -> None:
-        v = live.verdict
-        if live.guidance != self._guidance and live.guidance:
-            self.speaker.say(live.guidance, v.t_s)
-        self._guidance = live.guidance
-        if live.started_now:
-            self.speaker.say("Ready. Start when you are.", v.t_s)
-        if not live.counting:
-            return
-        counts = v.reps_by_side
-        if self._counts is not None:
-            for side, n in counts.items():
-                if n > self._counts.get(side, 0):
-                    self.sound.play("rep")
-                    self.speaker.say(str(n), v.t_s)
-        self._counts = dict(counts)
-        goal = self.ex.dosage.hold_s[0] if self.ex.dosage.hold_s else None
-        if v.hold_s <= 0:
-            self._hold_done = False
-        elif goal and v.hold_s >= goal and not self._hold_done:
-            self._hold_done = True
-            self.sound.play("hold")
-            self.speaker.say("Hold done", v.t_s)
-        now = {f.code for f in v.active_faults}
-        for f in v.active_faults:
-            if f.code not in self._faults:
-                self.speaker.say(f.cue, v.t_s)
-        self._faults = now
-
-    def reset(self) -> None:
-        self._counts = None
-        self._faults = set()
+# ------------------------------------------------------------------------------ the session's report
 
 
 def _save_track(session: LiveSession, path: Path) -> None:
@@ -538,197 +305,3 @@ def _write_feedback(report: dict, result: SessionResult, out_dir: Path) -> None:
     except ImportError:
         return
     write_feedback_files(report, result, out_dir, None, source=None)
-
-
-def _open(source):
-    from formcheck.io.video import FrameSource, open_source
-
-    return source if isinstance(source, FrameSource) else open_source(source)
-
-
-def run_live(source, exercise: Exercise, model: str = "lite", out_dir: Path | None = None,
-             show_window: bool = True, record: bool = False, fast: bool = False, sound: bool = True,
-             speech: bool = False, on_verdict: Callable[[FrameVerdict], None] | None = None, *,
-             estimator=None, draw: bool | None = None, window_name: str = WINDOW_NAME) -> dict:
-    """Coach one live session and return its report (also written to ``out_dir`` when given).
-
-    ``source``: a camera index, a stream URL, a video file played as a camera (in real time,
-    or as fast as possible with ``fast``), or an open ``FrameSource``. ``estimator``: any
-    object with ``detect(image_bgr, t_s) -> PoseResult | None`` (default: MediaPipe with
-    ``model``), so tests can feed synthetic landmarks. ``on_verdict`` gets each counted
-    frame's verdict. ``draw``: draw the overlay even without a window (benchmarks); by
-    default only when there is a window. However the session ends, the report of what was
-    done is written.
-    """
-    if record and out_dir is None:
-        raise ValueError("record=True needs an out_dir to save the video in")
-    loop = _LiveLoop(_open(source), exercise, model, out_dir, show_window, record, fast, sound, speech,
-                     on_verdict, estimator, bool(show_window or draw), window_name)
-    return loop.run()
-
-
-class _LiveLoop:
-    """The I/O of one live session around a LiveSession: frames in, window and keys, report out."""
-
-    def __init__(self, src, exercise, model, out_dir, show_window, record, fast, sound, speech, on_verdict,
-                 estimator, draw, window_name):
-        self.src, self.ex, self.model, self.out_dir = src, exercise, model, out_dir
-        self.show_window, self.record, self.draw, self.window_name = show_window, record, draw, window_name
-        self.on_verdict = on_verdict
-        self.own_estimator = estimator is None
-        self.estimator = estimator
-        self.sound_on, self.speech_on = sound, speech
-        self.pacer = _Pacer(enabled=not fast and not src.info.is_live)
-        self.stats = _Stats()
-        self.session: LiveSession | None = None
-        self.sounds = self.speaker = self.cues = self.recorder = self.window = None
-        self.paused = False
-        self.shown: np.ndarray | None = None
-        self.ended = "the stream ended"
-
-    def run(self) -> dict:
-        failed = False
-        try:
-            if self.own_estimator:
-                from formcheck.pose.estimator import PoseEstimator
-
-                self.estimator = PoseEstimator(self.model)
-            self.sounds, self.speaker = SoundCues(self.sound_on), Speaker(self.speech_on)
-            self.cues = _Cues(self.ex, self.sounds, self.speaker)
-            frames = iter(self.src)
-            while (self._paused_step(frames) if self.paused else self._step(frames)):
-                pass
-        except KeyboardInterrupt:
-            self.ended = "interrupted (Ctrl-C)"
-        except BaseException:
-            failed = True
-            raise
-        finally:
-            report = self._finish(failed)
-        return report
-
-    def _step(self, frames) -> bool:
-        """One frame through pose, session, cues and display; False when the session is over."""
-        frame = next(frames, None)
-        if frame is None:
-            return False
-        self.pacer.wait(frame.t_s)
-        read_at = time.perf_counter()
-        if self.session is None:
-            self._start(frame.image)
-        if self.recorder is not None:
-            self.recorder.write(frame.t_s, frame.image)
-        live = self._process(frame.t_s, self.estimator.detect(frame.image, frame.t_s))
-        self.cues.update(live)
-        if live.counting and self.on_verdict is not None:
-            self.on_verdict(live.verdict)
-        if self.draw:
-            self.shown = self._render(frame.image, live)
-        self.stats.frame_done(read_at)
-        if self._over():
-            return False
-        return self.window is None or self._key(self.window.show(self.shown))
-
-    # Hooks a program of sets (formcheck.live.routine) overrides to swap the session between sets.
-    def _process(self, t_s: float, pose) -> LiveFrame:
-        """One frame's pose through the session."""
-        return self.session.step(t_s, pose)
-
-    def _render(self, image: np.ndarray, live: LiveFrame) -> np.ndarray:
-        """The frame as shown: the overlay for the current exercise."""
-        return _draw(image, live, self.ex, self.session, self.stats.fps, self.show_window)
-
-    def _over(self) -> bool:
-        """True when the session has ended by itself (a single set never does: the user stops it)."""
-        return False
-
-    def _other_key(self, key: int) -> None:
-        """A key the single-set loop does not use."""
-
-    def _paused_step(self, frames) -> bool:
-        """While paused: a live camera keeps being read (and shown as is) so its buffer stays fresh."""
-        started = time.monotonic()
-        if self.src.info.is_live:
-            frame = next(frames, None)
-            if frame is None:
-                return False
-            self.shown, _ = _display_image(frame.image)
-        key = self.window.show(_pause_banner(self.shown), 1 if self.src.info.is_live else 30)
-        self.pacer.shift(time.monotonic() - started)
-        return self._key(key)
-
-    def _key(self, key: int) -> bool:
-        """Act on a key; False when the session is over (quit, or the window closed)."""
-        if key in KEY_QUIT:
-            self.ended = "quit"
-            return False
-        if key == KEY_PAUSE:
-            self.paused = not self.paused
-        elif key == KEY_SIDE and not self.paused:
-            self.session.switch_side()
-        elif key == KEY_RESET and not self.paused:
-            self.session.reset()
-            self.cues.reset()
-        elif key != 255 and not self.paused:
-            self._other_key(key)
-        if self.window.closed():
-            self.ended = "the window was closed"
-            return False
-        return True
-
-    def _start(self, image: np.ndarray) -> None:
-        h, w = image.shape[:2]
-        self.session = LiveSession(self.ex, (w, h))
-        if self.record:
-            self.recorder = _Recorder(Path(self.out_dir) / RECORDING_NAME, self.src.info.fps or 30.0)
-        if self.show_window:
-            s = min(1.0, DISPLAY_MAX_WIDTH / w)
-            self.window = _Window(self.window_name, (round(w * s), round(h * s)))
-
-    def _finish(self, failed: bool) -> dict:
-        """Close everything, then write the report of what was done (unless nothing was)."""
-        for closer in (self.window, self.sounds, self.speaker):
-            if closer is not None:
-                closer.close()
-        if self.own_estimator and self.estimator is not None:
-            self.estimator.close()
-        self.src.close()
-        extra = {"ended": "error" if failed else self.ended, "performance": self.stats.to_dict()}
-        warnings = [f"Frame {i} could not be read and was skipped ({why})." for i, why in self.src.skipped]
-        if self.recorder is not None:
-            warnings += self._close_recorder(extra)
-        return self._report(failed, extra, warnings)
-
-    def _report(self, failed: bool, extra: dict, warnings: list[str]) -> dict:
-        """Write the report of the session (the hook a program of sets replaces with its own)."""
-        if self.session is None:
-            if failed:
-                return {}  # a failure before the first frame: nothing to save
-            info = self.src.info
-            self.session = LiveSession(self.ex, (max(info.width, 1), max(info.height, 1)))
-        name = self.model if self.own_estimator else getattr(self.estimator, "name", type(self.estimator).__name__)
-        return finish_session(self.session, self.out_dir, self.src.info.description, name, extra, warnings)
-
-    def _close_recorder(self, extra: dict) -> list[str]:
-        rec = self.recorder
-        try:
-            rec.close()
-        except Exception as exc:  # noqa: BLE001 - the counts matter more than the video
-            rec.error = rec.error or exc
-        extra["recording"] = RECORDING_NAME if rec.error is None and rec.writer.frames_written else None
-        extra["recording_dropped_frames"] = rec.dropped
-        if rec.error is not None:
-            return [f"The camera video could not be saved ({rec.error}): the counts are unaffected."]
-        return []
-
-
-def _draw(image: np.ndarray, live: LiveFrame, exercise: Exercise, session: LiveSession, fps: float | None,
-          controls: bool) -> np.ndarray:
-    from formcheck.live.overlay import draw_overlay, draw_side_hint
-
-    shown, scale = _display_image(image)
-    px = None if live.landmarks_px is None else live.landmarks_px * scale
-    draw_overlay(shown, px, live.verdict, exercise, fps=fps, guidance=live.guidance, controls=controls)
-    if exercise.sided and session.side:
-        draw_side_hint(shown, session.side, automatic=not session.side_chosen)
-    return shown
