@@ -1,0 +1,115 @@
+"""Does the fitted landmark error model err like MediaPipe? Simulated vs real, on held-out clips.
+
+For each held-out clip the exact track is put through :func:`apply_error_model` and both
+it and MediaPipe's real track are compared with the truth the same way: joint error per
+joint group (median and 95th percentile, body lengths and pixels), the frame-to-frame
+change of the error (the noise's speed), visibility, leg swaps and dropouts, and what
+the rules finally see: the error of the exercise's key angle.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from formcheck.synth.error_fit import ClipPair
+from formcheck.synth.error_model import apply_error_model, clip_geometry, joint_group, swapped_frames
+from formcheck.pose.landmarks import LANDMARK_NAMES, PoseTrack
+
+REPORT_GROUPS = ("face", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "foot")
+
+
+def _key_angle_error(track: PoseTrack, exact: PoseTrack, exercise: str) -> np.ndarray:
+    """|error| of the exercise's key signal (degrees for angles) on every frame and side."""
+    from formcheck.rules.exercise import get_exercise
+    from formcheck.signals.measures import compute_signals
+
+    ex = get_exercise(exercise)
+    a = compute_signals(ex, track).values[ex.key_signal][..., 0]
+    b = compute_signals(ex, exact).values[ex.key_signal][..., 0]
+    d = np.abs(a - b)
+    return d[np.isfinite(d)]
+
+
+def track_stats(track: PoseTrack, exact: PoseTrack, view: str, exercise: str) -> dict:
+    """Raw error samples of one track against the exact one (pooled later over clips)."""
+    g = clip_geometry(exact, view)
+    err = np.linalg.norm(track.pixel_xy - exact.pixel_xy, axis=-1)  # (T, 33) px, labels as reported
+    step = np.linalg.norm(np.diff(track.pixel_xy - exact.pixel_xy, axis=0), axis=-1)
+    out = {"body_px": g.body_px, "err": {}, "step": {}, "vis": {}}
+    for grp in REPORT_GROUPS:
+        cols = [i for i, n in enumerate(LANDMARK_NAMES) if joint_group(n) == grp]
+        e, s = err[:, cols], step[:, cols]
+        out["err"][grp] = e[np.isfinite(e)] / g.body_px
+        out["step"][grp] = s[np.isfinite(s)] / g.body_px
+        out["vis"][grp] = track.visibility[track.detected][:, cols].ravel()
+    swaps = swapped_frames(track.pixel_xy, exact.pixel_xy, g.body_px, "legs")
+    out["swap"] = (int(np.nansum(swaps)), int(np.isfinite(swaps).sum()))
+    out["dropped"] = (int((~track.detected).sum()), len(track))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out["key"] = _key_angle_error(track, exact, exercise)
+    return out
+
+
+def _pool(stats: list[dict], body_px: float) -> dict:
+    """Medians and 95th percentiles over clips, in body lengths and in px at ``body_px``."""
+    rows = {}
+    for grp in REPORT_GROUPS:
+        e = np.concatenate([s["err"][grp] for s in stats])
+        st = np.concatenate([s["step"][grp] for s in stats])
+        v = np.concatenate([s["vis"][grp] for s in stats])
+        rows[grp] = {"median": float(np.median(e)), "p95": float(np.percentile(e, 95)),
+                     "median_px": float(np.median(e)) * body_px, "p95_px": float(np.percentile(e, 95)) * body_px,
+                     "step_median": float(np.median(st)), "vis_median": float(np.median(v)) if len(v) else None}
+    sw = np.sum([s["swap"] for s in stats], axis=0)
+    dr = np.sum([s["dropped"] for s in stats], axis=0)
+    key = np.concatenate([s["key"] for s in stats])
+    return {"groups": rows, "leg_swap_rate": float(sw[0] / max(sw[1], 1)), "swap_decidable": int(sw[1]),
+            "dropout_rate": float(dr[0] / max(dr[1], 1)),
+            "key_median": float(np.median(key)) if len(key) else None,
+            "key_p95": float(np.percentile(key, 95)) if len(key) else None}
+
+
+def compare(pairs: list[ClipPair], params: dict, draws: int = 3, seed: int = 0) -> dict:
+    """Per view group: pooled real and simulated statistics (``draws`` simulations per clip)."""
+    rng = np.random.default_rng(seed)
+    by_view: dict[str, dict[str, list]] = {}
+    for p in pairs:
+        ex = p.label["exercise"]
+        slot = by_view.setdefault(p.view, {"real": [], "sim": [], "names": []})
+        slot["names"].append(p.name)
+        slot["real"].append(track_stats(p.real, p.exact, p.view, ex))
+        for _ in range(draws):
+            sim = apply_error_model(p.exact, params, rng, p.view)
+            slot["sim"].append(track_stats(sim, p.exact, p.view, ex))
+    out = {}
+    for view, slot in sorted(by_view.items()):
+        body = float(np.median([s["body_px"] for s in slot["real"]]))
+        out[view] = {"clips": len(slot["names"]), "body_px": body,
+                     "real": _pool(slot["real"], body), "sim": _pool(slot["sim"], body)}
+    return out
+
+
+def format_comparison(result: dict) -> str:
+    """The comparison as a plain-text table."""
+    lines = []
+    for view, r in result.items():
+        lines.append(f"[{view} view: {r['clips']} held-out clips, body length median {r['body_px']:.0f} px]")
+        lines.append(f"  {'group':9s} {'median real/sim':>22s} {'p95 real/sim':>24s} {'step real/sim':>16s} "
+                     f"{'vis real/sim':>12s}")
+        for grp in REPORT_GROUPS:
+            a, b = r["real"]["groups"][grp], r["sim"]["groups"][grp]
+            vis = (f"{a['vis_median']:.2f}/{b['vis_median']:.2f}" if a["vis_median"] is not None else "-")
+            lines.append(f"  {grp:9s} {a['median']:.3f}/{b['median']:.3f} ({a['median_px']:4.1f}/{b['median_px']:4.1f}px)"
+                         f" {a['p95']:.3f}/{b['p95']:.3f} ({a['p95_px']:5.1f}/{b['p95_px']:5.1f}px)"
+                         f" {a['step_median']:.4f}/{b['step_median']:.4f} {vis:>12s}")
+        a, b = r["real"], r["sim"]
+        lines.append(f"  leg swaps {a['leg_swap_rate']:.3f}/{b['leg_swap_rate']:.3f} of decidable frames "
+                     f"({a['swap_decidable']}/{b['swap_decidable']}); dropouts {a['dropout_rate']:.4f}/{b['dropout_rate']:.4f}")
+        if a["key_median"] is not None:
+            lines.append(f"  key signal |error| median {a['key_median']:.2f}/{b['key_median']:.2f}, "
+                         f"p95 {a['key_p95']:.2f}/{b['key_p95']:.2f}")
+    return "\n".join(lines)
+

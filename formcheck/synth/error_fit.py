@@ -1,0 +1,225 @@
+"""Fitting the landmark error model (:mod:`formcheck.synth.error_model`) on rendered clips.
+
+Only the tuning half of the fault benchmark may be fitted on: the held-out half is what
+the fitted model is checked against (:mod:`formcheck.synth.error_check`). Each clip's
+exact track is rebuilt from its spec (``benchmark_set`` with the set's seed), which gives
+what the slim truth file leaves out (world coordinates, depth, the body's size) and is
+checked against the stored true pixels so a changed motion script cannot slip through.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from formcheck.pose.landmarks import PoseTrack
+from formcheck.synth.error_model import (_KEY, JOINT_GROUPS, LIMBS, OUTLIER_BODY, ROLES, clip_errors, joint_group,
+                                         role_names)
+
+#: The rebuilt exact track must put every joint within this of the stored truth, px.
+REBUILD_TOLERANCE_PX = 0.5
+
+
+@dataclass
+class ClipPair:
+    """One benchmark clip: MediaPipe's track, the exact track, and what is known about it."""
+
+    name: str
+    view: str
+    real: PoseTrack
+    exact: PoseTrack
+    azimuth_deg: float
+    label: dict
+
+
+def exact_track_for(spec):
+    """The noise-free PoseTrack of a clip spec (what the renderer drew), and its performance."""
+    from formcheck.synth.generate import TrackerNoise, place_camera, track_from_performance
+    from formcheck.synth.motion import perform
+
+    perf = perform(spec.script)
+    camera = place_camera(perf, spec.camera)
+    return track_from_performance(perf, camera, TrackerNoise(pixel_sigma=0.0, world_sigma_m=0.0,
+                                                             depth_sigma_m=0.0)), perf, camera
+
+
+def benchmark_pairs(folder: Path | str, seed: int, limit: int | None = None) -> Iterator[ClipPair]:
+    """Every finished clip of a benchmark set folder, with its exact track rebuilt from the spec."""
+    from formcheck.synth.benchmark import benchmark_set
+
+    folder = Path(folder)
+    names = sorted(p.name[:-len(".truth.npz")] for p in folder.glob("*.truth.npz")
+                   if (folder / p.name.replace(".truth.npz", ".mp4.full.npz")).exists()
+                   and (folder / p.name.replace(".truth.npz", ".truth.json")).exists())
+    index = {n: int(re.search(r"_b(\d+)$", n).group(1)) for n in names}
+    specs = {s.name: s for s in benchmark_set(seed, max(index.values(), default=-1) + 1)}
+    for name in names[:limit]:
+        if name not in specs:
+            warnings.warn(f"{name}: not in benchmark_set({seed}); skipped")
+            continue
+        exact, _, _ = exact_track_for(specs[name])
+        truth = np.load(folder / f"{name}.truth.npz")["image_xy_px"]
+        if truth.shape != exact.pixel_xy.shape or np.abs(truth - exact.pixel_xy).max() > REBUILD_TOLERANCE_PX:
+            warnings.warn(f"{name}: the rebuilt motion does not match the stored truth; skipped")
+            continue
+        label = json.loads((folder / f"{name}.truth.json").read_text())
+        yield ClipPair(name, label["view"], PoseTrack.from_npz(folder / f"{name}.mp4.full.npz"), exact,
+                       float(specs[name].camera.azimuth_deg), label)
+
+
+def _lag1(r: np.ndarray) -> np.ndarray:
+    """Lag-1 correlation of each column of a zero-mean series, from the typical frame-to-frame step.
+
+    MediaPipe's error is smooth with rare jumps: the product-moment correlation is dragged
+    down by the few jumps, and an AR(1) built on it jitters several times more from frame
+    to frame than the detector does. ``1 - s_step^2 / (2 sigma^2)`` with a robust (median)
+    step keeps both the spread and the usual step right; jumps past ``OUTLIER_BODY`` are
+    the gross-error part of the model.
+    """
+    step = 1.4826 * np.nanmedian(np.abs(np.diff(r, axis=0)), axis=0)
+    sigma = np.nanstd(r, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.clip(1.0 - step ** 2 / (2 * sigma ** 2), 0.0, 0.999)
+
+
+def _tau(phi: np.ndarray, dt: float) -> np.ndarray:
+    """Correlation time from a lag-1 correlation: the time scale carries across frame rates."""
+    return -dt / np.log(np.clip(phi, 0.01, 0.999))
+
+
+def _runs(mask: np.ndarray) -> list[int]:
+    """Lengths of the runs of True in a 1-D mask."""
+    edges = np.diff(np.concatenate([[0], mask.astype(int), [0]]))
+    return list(np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1))
+
+
+def _outlier_spec(out_n: np.ndarray, seen_n: np.ndarray, runs: list[int], sizes: list[float],
+                  names: list[str]) -> dict:
+    """Gross-error rate pooled per joint group (too rare to fit joint by joint), run length and size."""
+    groups = np.array([joint_group(n) for n in names])
+    rate = np.zeros(len(names))
+    for g in JOINT_GROUPS:
+        m = groups == g
+        rate[m] = out_n[m].sum() / max(seen_n[m].sum(), 1)
+    logs = np.log(sizes) if sizes else np.log([OUTLIER_BODY * 1.5])
+    return {"rate": rate.round(5).tolist(), "run_frames": round(float(np.mean(runs)) if runs else 1.0, 2),
+            "size_log_mean": round(float(logs.mean()), 3), "size_log_sd": round(float(logs.std()) if sizes else 0.3, 3),
+            "events": len(runs)}
+
+
+def _clip_series(e: np.ndarray, dt: float, outlier_at: float | None, common: bool) -> dict:
+    """One clip's bias, gross errors and AR(1) noise (shared part split off when ``common``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a joint never seen: NaN
+        bias = np.nanmedian(e, axis=0)
+        r = e - bias
+        out = {"bias": bias}
+        if outlier_at is not None:
+            mag = np.linalg.norm(r, axis=-1)
+            seen = np.isfinite(mag)
+            bad = seen & (mag > outlier_at)
+            out.update(out_n=bad.sum(0), seen_n=seen.sum(0), sizes=list(mag[bad]),
+                       runs=[n for j in range(bad.shape[1]) for n in _runs(bad[:, j])])
+            r[bad] = np.nan
+        if common:
+            c = np.nanmean(r[:, _KEY], axis=1)
+            r = r - c[:, None]
+            out.update(common_sigma=np.nanstd(c, axis=0), common_tau=_tau(_lag1(c), dt))
+        out.update(sigma=np.nanstd(r, axis=0), tau=_tau(_lag1(r), dt))
+    return out
+
+
+def fit_series(errs: list[np.ndarray], dts: list[float], names: list[str], outlier_at: float | None = None,
+               common: bool = False) -> dict:
+    """Pool per-clip (T, J, D) errors into one component's parameters (see the module doc of error_model)."""
+    clips = [_clip_series(e, dt, outlier_at, common) for e, dt in zip(errs, dts)]
+    stack = lambda k: np.array([c[k] for c in clips])  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        bias, sigma = stack("bias"), stack("sigma")
+        med_sigma = np.nanmedian(sigma, axis=0)
+        level = np.nanmedian(np.log(sigma / med_sigma).reshape(len(clips), -1), axis=1)
+        spec = {"bias_mean": np.nanmean(bias, axis=0), "bias_sd": np.nanstd(bias, axis=0, ddof=1 if len(clips) > 1 else 0),
+                "sigma": med_sigma, "tau_s": np.nanmedian(stack("tau"), axis=0),
+                "clip_log_sd": float(np.nanstd(level)) if len(clips) > 1 else 0.0}
+        if common:
+            spec.update(common_sigma=np.nanmedian(stack("common_sigma"), axis=0),
+                        common_tau_s=np.nanmedian(stack("common_tau"), axis=0))
+    spec = {k: np.round(np.nan_to_num(np.asarray(v, float)), 4).tolist() for k, v in spec.items()}
+    if outlier_at is not None:
+        spec["outliers"] = _outlier_spec(sum(c["out_n"] for c in clips), sum(c["seen_n"] for c in clips),
+                                         [n for c in clips for n in c["runs"]],
+                                         [s for c in clips for s in c["sizes"]], names)
+    return spec
+
+
+def _episodes(series: list[np.ndarray], dts: list[float], decidable: list[np.ndarray]) -> dict:
+    """Rate and length of episodes (runs of 1) among the frames where the state could be decided."""
+    frames = sum(int(d.sum()) for d in decidable)
+    hits = sum(int(np.nansum(s[d])) for s, d in zip(series, decidable))
+    runs = [(n, dt) for s, dt, d in zip(series, dts, decidable) for n in _runs(np.nan_to_num(s) * d == 1)]
+    seconds = sum(int(d.sum()) * dt for d, dt in zip(decidable, dts))
+    return {"frame_rate": round(hits / max(frames, 1), 5),
+            "episodes_per_s": round(len(runs) / max(seconds, 1e-9), 5),
+            "mean_s": round(float(np.mean([n * dt for n, dt in runs])) if runs else 0.0, 3),
+            "clips_with": int(sum(np.nansum(s[d]) > 0 for s, d in zip(series, decidable))),
+            "decidable_frames": frames}
+
+
+def _forward_fill(s: np.ndarray) -> np.ndarray:
+    """Carry the last decided state across undecidable frames: a swap lasts until seen undone."""
+    idx = np.where(np.isfinite(s), np.arange(len(s)), 0)
+    np.maximum.accumulate(idx, out=idx)
+    out = s[idx]
+    return out
+
+
+def fit_view(measured: list[dict]) -> dict:
+    """All components of one view group from its clips' :func:`clip_errors`."""
+    view = measured[0]["geometry"].view
+    names = role_names(view)
+    dts = [m["geometry"].dt for m in measured]
+    ze = np.concatenate([m["z_exact"].ravel() for m in measured])
+    zr = np.concatenate([m["z_real"].ravel() for m in measured])
+    ok = np.isfinite(ze) & np.isfinite(zr)
+    gain = float((ze[ok] * zr[ok]).sum() / (ze[ok] ** 2).sum())
+    depth = fit_series([m["z_real"] - gain * m["z_exact"] for m in measured], dts, names)
+    depth["gain"] = round(gain, 4)
+    swaps = {}
+    for limb in LIMBS:
+        series = [_forward_fill(m["swaps"][limb]) for m in measured]
+        decided = [np.isfinite(s) for s in series]
+        swaps[limb] = _episodes(series, dts, decided)
+    dropped = [(~m["detected"]).astype(float) for m in measured]
+    return {"clips": len(measured), "roles": list(ROLES[view]), "joints": names,
+            "body_px_median": round(float(np.median([m["geometry"].body_px for m in measured])), 1),
+            "xy": fit_series([m["xy"] for m in measured], dts, names, OUTLIER_BODY, common=True),
+            "depth": depth,
+            "world": fit_series([m["world"] for m in measured], dts, names, common=True),
+            "visibility": fit_series([m["vis"] for m in measured], dts, names),
+            "swaps": swaps,
+            "dropouts": _episodes(dropped, dts, [np.ones(len(d), bool) for d in dropped])}
+
+
+def fit_error_model(pairs: list[ClipPair], source: str = "", seed: int | None = None) -> dict:
+    """The whole model, one entry per view group, with the fit's provenance."""
+    measured: dict[str, list[dict]] = {}
+    for p in pairs:
+        measured.setdefault(p.view, []).append(clip_errors(p.real, p.exact, p.view))
+    return {
+        "version": 1,
+        "units": {"xy": "body lengths (true torso at the body's distance); x toward the head, y down",
+                  "depth": "body lengths (MediaPipe image z x width / body px)", "world": "metres, camera axes",
+                  "visibility": "logit", "tau_s": "seconds (AR(1) correlation time)"},
+        "provenance": {"source": source, "seed": seed, "clips": sorted(p.name for p in pairs),
+                       "fitted": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                       "outlier_body": OUTLIER_BODY},
+        "views": {v: fit_view(m) for v, m in sorted(measured.items())},
+    }
