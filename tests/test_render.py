@@ -83,7 +83,7 @@ def test_wrong_shape_is_rejected(renderer):
 
 
 def test_apply_realism_is_reproducible_and_changes_the_frame(renderer):
-    from formcheck.synth.render import apply_realism
+    from formcheck.synth.realism import apply_realism
 
     frame = renderer.render(standing_pose())
     out1 = apply_realism(frame, np.random.default_rng(3), noise_sigma=3.0, blur_px=2.5, jpeg_quality=70)

@@ -88,7 +88,8 @@ def render_clip(spec: ClipSpec, out_dir: Path, progress: Callable[[int, int], No
     """Render one clip into ``out_dir``: ``<name>.mp4`` and ``<name>.truth.json``."""
     import cv2
 
-    from formcheck.synth.render import Appearance, BodyRenderer, SKIN_TONES, apply_realism
+    from formcheck.synth.realism import apply_realism
+    from formcheck.synth.render import SKIN_TONES, Appearance, BodyRenderer
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
