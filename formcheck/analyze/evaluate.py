@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from formcheck.errors import InputError
 
 TRUTH_SUFFIX = ".truth.json"
@@ -34,6 +36,11 @@ class ClipScore:
     faults_labelled: bool = False
     misses: list[str] = field(default_factory=list)
     error: str | None = None
+    by_fault: dict[str, list[int]] = field(default_factory=dict)  # code -> [tp, fp, fn]
+    sides_right: int = 0  # matched reps whose side was labelled and reported alike
+    sides_labelled: int = 0
+    azimuth_deg: float | None = None  # rendered clips: the camera's turn from the recommended view
+    not_checked: list[str] = field(default_factory=list)  # faults the report declined to judge
 
     @property
     def exact(self) -> bool:
@@ -48,6 +55,8 @@ class ClipScore:
                 "accepted": self.accepted, "counted": self.counted, "exact": self.exact,
                 "hold_errors_s": [round(e, 2) for e in self.hold_errors],
                 "faults": {"tp": self.tp, "fp": self.fp, "fn": self.fn} if self.faults_labelled else None,
+                "by_fault": self.by_fault or None, "sides": [self.sides_right, self.sides_labelled],
+                "azimuth_deg": self.azimuth_deg, "not_checked": self.not_checked,
                 "misses": self.misses, "error": self.error}
 
 
@@ -105,10 +114,35 @@ def _match_reps(pred: list[dict], true: list[dict]) -> dict[int, int]:
 def _tally(score: "ClipScore", code: str, j: int | None, truth: set, found: set, where: str) -> None:
     """One reported fault: a hit when the matched true rep/hold had it injected, else a false alarm."""
     if j is not None and (code, j) in truth:
+        if (code, j) not in found:
+            score.by_fault.setdefault(code, [0, 0, 0])[0] += 1
         found.add((code, j))
     else:
         score.fp += 1
+        score.by_fault.setdefault(code, [0, 0, 0])[1] += 1
         score.misses.append(f"{code} reported on {where} but not injected")
+
+
+def camera_azimuth_deg(label: dict) -> float | None:
+    """A rendered clip's camera turn from the recommended view (+z of the scripted body), in degrees."""
+    cam = label.get("camera")
+    if not isinstance(cam, dict) or "position" not in cam or "target" not in cam:
+        return None
+    dx = cam["position"][0] - cam["target"][0]
+    dz = cam["position"][2] - cam["target"][2]
+    return round(float(np.degrees(np.arctan2(dx, dz))), 1)
+
+
+def _score_sides(s: "ClipScore", reps: list[dict], true_reps: list[dict], match: dict[int, int]) -> None:
+    for r in reps:
+        j = match.get(r["index"])
+        if j is None or true_reps[j].get("side") is None:
+            continue
+        s.sides_labelled += 1
+        if r.get("side") == true_reps[j]["side"]:
+            s.sides_right += 1
+        else:
+            s.misses.append(f"rep {r['index']} reported on the {r.get('side')} side, done on the {true_reps[j]['side']}")
 
 
 def score_clip(label: dict, report: dict) -> ClipScore:
@@ -130,10 +164,13 @@ def score_clip(label: dict, report: dict) -> ClipScore:
             s.hold_errors.append(err)
             if err > 0.5:
                 s.misses.append(f"hold {dur:.1f} s timed as {best['duration_s']:.1f} s")
+    s.azimuth_deg = camera_azimuth_deg(label)
+    s.not_checked = sorted({n["code"] for n in report.get("not_checked", [])})
+    true_reps = label.get("reps", [])
+    match = _match_reps(reps, true_reps)
+    _score_sides(s, reps, true_reps, match)
     if "faults" in label:
         s.faults_labelled = True
-        true_reps = label.get("reps", [])
-        match = _match_reps(reps, true_reps)
         truth = {(f["code"], f["rep"] - 1) for f in label["faults"] if "rep" in f}
         found = set()
         for r in reps:
@@ -152,6 +189,8 @@ def score_clip(label: dict, report: dict) -> ClipScore:
                 _tally(s, f["code"], j, hold_truth, hold_found, f"hold {i}")
         s.tp = len(found) + len(hold_found)
         s.fn = len(truth - found) + len(hold_truth - hold_found)
+        for code, _ in (truth - found) | (hold_truth - hold_found):
+            s.by_fault.setdefault(code, [0, 0, 0])[2] += 1
         for code, j in sorted(truth - found, key=lambda k: (k[1], k[0])):
             s.misses.append(f"{code} injected on rep {j + 1} but not found")
         for code, j in sorted(hold_truth - hold_found, key=lambda k: (k[1], k[0])):

@@ -39,7 +39,8 @@ def frame_inputs(signals: SignalSet, detected: np.ndarray) -> Iterator[FrameInpu
         if not detected[k]:
             yield FrameInput(float(t), None, None)
             continue
-        yield FrameInput(float(t), {n: signals.values[n][k] for n in names}, signals.side_joint_xy[k])
+        cues = None if signals.side_cues is None else signals.side_cues[k]
+        yield FrameInput(float(t), {n: signals.values[n][k] for n in names}, signals.side_joint_xy[k], cues)
 
 
 def default_cleaning(exercise: Exercise, cleaning: CleaningOptions | None = None) -> CleaningOptions:

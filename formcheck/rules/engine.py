@@ -23,6 +23,7 @@ from formcheck.rules.exercise import Exercise
 from formcheck.rules.fault_watch import FaultWatch, fault_event
 from formcheck.rules.holds import HoldTracker, fault_value
 from formcheck.rules.signal_shapes import finite_or_low, plateau, track_rest
+from formcheck.signals.body_side import physical_side
 from formcheck.rules.verdicts import FaultEvent, FrameInput, FrameVerdict, Hold, Rep
 
 __all__ = ["SIDES", "ExerciseEngine", "FaultEvent", "FrameInput", "FrameVerdict", "Hold", "Rep", "run_engine"]
@@ -128,14 +129,14 @@ class ExerciseEngine:
         rise_c = finite_or_low(v - self._rest)
         ch = int(np.argmax(rise_c))
         rise = float(rise_c[ch])
-        sample = (t, rise, ch, frame.values, frame.side_joint_xy)
+        sample = (t, rise, ch, frame.values, frame.side_joint_xy, frame.side_cues)
         if self._rep is None:
             dt = 0.0 if self.last_t is None else max(t - self.last_t, 0.0)
             self._rest = track_rest(self._rest, v, dt, rule.min_rom)
             rise_c = finite_or_low(v - self._rest)
             ch = int(np.argmax(rise_c))
             rise = float(rise_c[ch])
-            sample = (t, rise, ch, frame.values, frame.side_joint_xy)
+            sample = (t, rise, ch, frame.values, frame.side_joint_xy, frame.side_cues)
             if self._returning is not None:
                 back = self._returning
                 back["samples"].append(sample)
@@ -153,6 +154,7 @@ class ExerciseEngine:
             return
         rep = self._rep
         rep["samples"].append(sample)
+        self._note_travel(rep, frame.side_joint_xy)
         if rise > rep["peak_rise"]:
             rep.update(peak_rise=rise, peak_t=t, peak_ch=ch, peak_values=frame.values,
                        peak_xy=frame.side_joint_xy)
@@ -185,20 +187,38 @@ class ExerciseEngine:
     def _start_rep(self) -> None:
         idle = list(self._idle)
         rest_sample = min(idle, key=lambda s: (s[1], -s[0]))
-        t, rise, ch, values, xy = idle[-1]
+        t, rise, ch, values, xy, _ = idle[-1]
         self._rep = {"samples": idle, "entry_t": t, "peak_rise": rise, "peak_t": t, "peak_ch": ch,
                      "peak_values": values, "peak_xy": xy, "ref_values": rest_sample[3],
                      "ref_xy": rest_sample[4],
-                     "watches": [FaultWatch(f) for f in self._during]}
+                     "watches": [FaultWatch(f) for f in self._during], "travel": None}
+        for s in idle[idle.index(rest_sample):]:
+            self._note_travel(self._rep, s[4])
         self._idle.clear()
         self._phase = "lifting"
 
-    def _working_channel(self, rep: dict, xy: np.ndarray | None = None) -> int:
+    @staticmethod
+    def _note_travel(rep: dict, xy: np.ndarray | None) -> None:
+        """Keep each side joint's furthest travel from the rest position so far in the rep.
+
+        The furthest over the whole rep, not the travel at the peak: the peak of the rep
+        signal can come late (a trunk arching at the top), when the working foot is already
+        on its way down.
+        """
+        ref = rep.get("ref_xy")
+        if ref is None or xy is None:
+            return
+        moved = np.linalg.norm(np.asarray(xy, float) - np.asarray(ref, float), axis=-1)
+        if moved.ndim > 1:
+            moved = moved.sum(axis=-1)
+        if np.isfinite(moved).all():
+            rep["travel"] = moved if rep["travel"] is None else np.maximum(rep["travel"], moved)
+
+    def _working_channel(self, rep: dict) -> int:
         """The channel (0 left, 1 right) of the working side, for faults measured per side.
 
-        A two-sided rep signal names it (the side that rose); a one-valued rep signal of a
-        sided exercise leaves it to the side joint's movement since the rest position, up to
-        ``xy`` (the current frame) or the peak.
+        The side whose joints travelled furthest from the rest position so far in the rep
+        (the side that rose, for a two-sided rep signal, when travel cannot tell).
         """
         v = rep["peak_values"].get(self.ex.rep.signal) if rep.get("peak_values") else None
         two_sided = v is not None and v.shape[0] > 1
@@ -207,22 +227,20 @@ class ExerciseEngine:
         # Follow the limb that moves: the side joint that travelled furthest from rest. A
         # two-sided signal's own choice (the side that rose most) is the fallback, because
         # a lifting trunk can raise the other leg's reading too.
-        side = self._moved_side(rep.get("ref_xy"), rep.get("peak_xy") if xy is None else xy)
+        side = self._moved_side(rep)
         if side:
             return SIDES.index(side)
         return rep["peak_ch"] if two_sided else 0
 
-    def _moved_side(self, ref_xy, now_xy) -> str | None:
-        if ref_xy is None or now_xy is None:
-            return None
-        moved = np.linalg.norm(np.asarray(now_xy) - np.asarray(ref_xy), axis=-1)
-        if not np.isfinite(moved).all():
+    def _moved_side(self, rep: dict) -> str | None:
+        moved = rep.get("travel")
+        if moved is None:
             return None
         pick = np.argmin if self.ex.rep.side_by == "stays" else np.argmax
         return SIDES[int(pick(moved))]
 
     def _watch_faults(self, rep: dict, frame: FrameInput) -> None:
-        ch = self._working_channel(rep, frame.side_joint_xy)
+        ch = self._working_channel(rep)
         for w in rep["watches"]:
             w.update(frame.t_s, fault_value(w.fault, frame.values, rep["ref_values"], ch))
 
@@ -231,8 +249,15 @@ class ExerciseEngine:
             return None
         sig = self.ex.signals[self.ex.rep.signal]
         if sig.sides == "working":
-            return SIDES[self._working_channel(rep)]
-        return self._moved_side(rep.get("ref_xy"), rep.get("peak_xy"))
+            by_label = SIDES[self._working_channel(rep)]
+        else:
+            by_label = self._moved_side(rep)
+        # Follow the physical leg, not MediaPipe's label for it (labels swap between reps).
+        cues = [s[5] for s in rep["samples"] if len(s) > 5 and s[5] is not None]
+        if not cues or by_label is None or self.ex.rep.side_by != "moves":
+            return by_label
+        seen = physical_side(np.array(cues), SIDES.index(by_label), self.ex.view, rep.get("peak_xy"))
+        return seen or by_label
 
     def _finalize(self, rep: dict) -> None:
         samples = rep["samples"]

@@ -105,3 +105,4 @@ class FrameInput:
     t_s: float
     values: dict[str, np.ndarray] | None  # None: nobody detected
     side_joint_xy: np.ndarray | None = None
+    side_cues: np.ndarray | None = None  # (7,) label-free side cues (formcheck.signals.body_side)

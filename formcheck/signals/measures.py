@@ -15,6 +15,7 @@ import numpy as np
 from formcheck.signals import geometry as geometry
 from formcheck.rules.exercise import Exercise, Signal
 from formcheck.pose.landmarks import INDEX, PoseTrack
+from formcheck.signals.body_side import side_cues
 
 SIDE_NAMES = ("left", "right")
 _OTHER = {"left": "right", "right": "left"}
@@ -45,6 +46,7 @@ class SignalSet:
     values: dict[str, np.ndarray]
     visibility: dict[str, np.ndarray]  # name -> (T, S): how well the points were seen
     side_joint_xy: np.ndarray  # (T, 2, 2) pixels of the left/right joint that names the side
+    side_cues: np.ndarray | None = None  # (T, 7) label-free side cues (formcheck.signals.body_side)
 
     def __len__(self) -> int:
         return len(self.t_s)
@@ -125,5 +127,7 @@ def compute_signals(exercise: Exercise, track: PoseTrack) -> SignalSet:
         values[name], visibility[name] = compute_signal(sig, track)
     joint = exercise.rep.side_joint if exercise.rep else "knee"
     px = track.pixel_xy
+    # The side joint only: MediaPipe swaps labels joint by joint too (a raised ankle named
+    # left while its knee is named right), so adding the ankle's travel misleads.
     side_xy = np.stack([px[:, INDEX[f"left_{joint}"]], px[:, INDEX[f"right_{joint}"]]], axis=1)
-    return SignalSet(track.t_s, values, visibility, side_xy)
+    return SignalSet(track.t_s, values, visibility, side_xy, side_cues(track, joint))
