@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from formcheck.synth.benchmark import HOLDOUT_SEED, TUNE_SEED
-from formcheck.synth.error_check import compare, format_comparison
+from formcheck.synth.error_check import compare, format_comparison, format_rules_comparison, rules_comparison
 from formcheck.synth.error_fit import benchmark_pairs, fit_error_model
 from formcheck.synth.error_model import DEFAULT_PATH, load_model, save_model
 
@@ -47,8 +47,14 @@ def main() -> int:
     result = compare(holdout, params, draws=args.draws)
     print("simulated vs real (real/sim), errors in body lengths (px at the median body length):")
     print(format_comparison(result))
+    rules = rules_comparison(holdout, params, draws=args.draws)
+    print("the rules on the same held-out clips: MediaPipe's tracks, simulated tracks, exact tracks:")
+    print(format_rules_comparison(rules))
     if args.json:
-        args.json.write_text(json.dumps(result, indent=1) + "\n")
+        rules = {k: {**v, "faults": {f"{g}/{c}": r for (g, c), r in v["faults"].items()},
+                     "faults_by_angle": {f"{g}/{c}": r for (g, c), r in v["faults_by_angle"].items()}}
+                 for k, v in rules.items()}
+        args.json.write_text(json.dumps({"landmarks": result, "rules": rules}, indent=1) + "\n")
     return 0
 
 

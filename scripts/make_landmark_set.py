@@ -54,7 +54,7 @@ def main() -> int:
     failed = [s for s in scores if s.error]
     print(format_summary(summary))
     print(f"{len(results)} cases in {wall:.0f} s wall with {args.jobs} processes; per case "
-          + ", ".join(f"{k} {v / max(len(results), 1) * 1000:.0f} ms" for k, v in cost.items())
+          + ", ".join(f"{k} {v / max(len(results), 1) * 1000:.0f} ms" for k, v in cost.items()) + " CPU"
           + (f"; {len(failed)} failed (first: {failed[0].error})" if failed else ""))
     if args.json:
         model = None if params is None else {"path": str(args.model), **params.get("provenance", {})}

@@ -8,7 +8,7 @@ import pytest
 from formcheck.pose.landmarks import INDEX
 from formcheck.synth.error_fit import ClipPair, fit_error_model
 from formcheck.synth.error_model import (DEFAULT_PATH, apply_error_model, body_size_px, clip_geometry, infer_view,
-                                         load_model)
+                                         load_model, pose_drivers)
 from formcheck.synth.generate import CameraSpec, TrackerNoise, synthetic_track
 from formcheck.synth.motion import MotionScript
 
@@ -34,6 +34,9 @@ def _known_params() -> dict:
     bias = np.zeros((33, 2))
     bias[[INDEX["left_hip"], INDEX["right_hip"]]] = [0.06, -0.08]
     xy = _component(bias=bias, sigma=0.012, tau=0.4)
+    coupling = np.zeros((33, 2, 12))
+    coupling[INDEX["left_hip"], 0, 1] = 0.1  # near/top hip slides head-ward as its thigh turns down
+    xy["coupling"] = coupling.tolist()
     xy["outliers"] = {"rate": [0.0] * 33, "run_frames": 1.0, "size_log_mean": 0.0, "size_log_sd": 0.1}
     depth = _component(d=1, sigma=0.02, tau=0.3)
     depth["gain"] = 2.0
@@ -73,6 +76,14 @@ def test_fit_recovers_known_parameters():
         xy = np.array(vp["xy"]["bias_mean"])
         assert xy[HIP] == pytest.approx([0.06, -0.08], abs=0.012)
         assert xy[KNEE] == pytest.approx([0.0, 0.0], abs=0.012)
+        # The pose coupling: drivers move together (thigh and trunk in a bridge), so compare
+        # what it predicts, not coefficient by coefficient.
+        pair = next(p for p in pairs if p.view == view)
+        drivers = pose_drivers(pair.exact, clip_geometry(pair.exact, view))
+        coupling = np.array(vp["xy"]["coupling"])
+        want = 0.1 * drivers[:, 1]
+        assert np.std(drivers @ coupling[HIP, 0] - want) < 0.3 * np.std(want)
+        assert np.std(drivers @ coupling[KNEE, 0]) < 0.3 * np.std(want)
         # Per-joint plus shared noise together: 0.012 in each axis.
         total = np.hypot(np.array(vp["xy"]["sigma"])[KNEE], np.array(vp["xy"]["common_sigma"]))
         assert total == pytest.approx([0.012, 0.012], rel=0.35)

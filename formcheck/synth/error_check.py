@@ -113,3 +113,87 @@ def format_comparison(result: dict) -> str:
                          f"p95 {a['key_p95']:.2f}/{b['key_p95']:.2f}")
     return "\n".join(lines)
 
+
+
+def _score(label: dict, track: PoseTrack):
+    from formcheck.analyze.evaluate import score_clip
+    from formcheck.analyze.track import analyze_track
+    from formcheck.report.build import build_report
+    from formcheck.rules.exercise import get_exercise
+
+    result = analyze_track(get_exercise(label["exercise"]), track)
+    return score_clip(label, build_report(result, label["path"], "full"))
+
+
+def rules_comparison(pairs: list[ClipPair], params: dict, draws: int = 3, seed: int = 1) -> dict:
+    """What the rules conclude on the real tracks, on simulated ones of the same clips, and on exact ones.
+
+    The figure the landmark set stands for: if the simulated tracks are as hard for the
+    rules as MediaPipe's, their counts, sides and fault precision/recall come out alike.
+    """
+    from formcheck.analyze.accuracy import set_summary
+
+    rng = np.random.default_rng(seed)
+    scores: dict[str, list] = {"real": [], "sim": [], "exact": []}
+    for p in pairs:
+        label = dict(p.label, _file=p.name)
+        scores["real"].append(_score(label, p.real))
+        scores["exact"].append(_score(label, p.exact))
+        scores["sim"] += [_score(label, apply_error_model(p.exact, params, rng, p.view)) for _ in range(draws)]
+    return {k: set_summary(v) for k, v in scores.items()}
+
+
+def format_rules_comparison(result: dict) -> str:
+    lines = [f"  {'tracks':6s} {'cases':>5s} {'exact counts':>12s} {'sides':>6s} {'hold err s':>10s} "
+             f"{'fault prec':>10s} {'recall':>6s} {'fp/case':>7s}"]
+    for k in ("real", "sim", "exact"):
+        s = result[k]
+        lines.append(f"  {k:6s} {s['clips']:5d} {s['exact_count_rate']!s:>12s} {s['side_accuracy']!s:>6s} "
+                     f"{s['hold_error_mean_s']!s:>10s} {s['fault_precision']!s:>10s} {s['fault_recall']!s:>6s} "
+                     f"{s['fault_fp'] / max(s['clips'], 1):7.3f}")
+    lines.append("  per fault, recall and false alarms per case (real / sim / exact):")
+    for key in sorted(set().union(*(result[k]["faults"] for k in result))):
+        cells = []
+        for k in ("real", "sim", "exact"):
+            r = result[k]["faults"].get(key, {"tp": 0, "fp": 0, "fn": 0, "recall": None})
+            rec = "-" if r["recall"] is None else f"{r['recall']:.2f}"
+            cells.append(f"{rec:>4s} {r['fp'] / max(result[k]['clips'], 1):.2f}")
+        lines.append(f"    {key[0]:26s} {key[1]:20s} " + " / ".join(cells))
+    return "\n".join(lines)
+
+
+def format_model(params: dict) -> str:
+    """The fitted model's main figures per view and joint group, in body lengths and px at the typical body."""
+    scale = params.get("scale", {})
+    ref = float(scale.get("ref_body_px", 80.0))
+    lines = [f"typical body length {ref:.0f} px; clip error scale: size slope {scale.get('size_slope')}, "
+             f"turn slope {scale.get('turn_slope')} per 60 deg"]
+    for view, vp in params["views"].items():
+        xy = {k: np.asarray(vp["xy"][k], float) for k in ("bias_mean", "bias_sd", "sigma", "common_sigma", "tau_s")}
+        noise = np.sqrt(xy["sigma"] ** 2 + xy["common_sigma"][None, :] ** 2)
+        rate = np.asarray(vp["xy"]["outliers"]["rate"])
+        lines.append(f"[{view} view, {vp['clips']} clips] bias |mean| / spread across clips / AR(1) noise sigma, tau"
+                     f" / gross-error rate:")
+        for grp in REPORT_GROUPS:
+            for role, cols in _role_columns(vp["joints"], grp).items():
+                b = np.linalg.norm(xy["bias_mean"][cols], axis=-1).mean()
+                sd = np.sqrt(np.mean(xy["bias_sd"][cols] ** 2))
+                nz = np.sqrt(np.mean(noise[cols] ** 2))
+                lines.append(f"  {role + ' ' + grp:16s} {b:.3f} ({b * ref:4.1f}px) / {sd:.3f} ({sd * ref:4.1f}px) / "
+                             f"{nz:.3f} ({nz * ref:3.1f}px), {np.median(xy['tau_s'][cols]):.2f} s / {rate[cols].mean():.4f}")
+        sw, dr = vp["swaps"]["legs"], vp["dropouts"]
+        lines.append(f"  leg swaps {sw['frame_rate']:.4f} of {sw['decidable_frames']} decidable frames "
+                     f"({sw['episodes_per_s']:.3f}/s, {sw['mean_s']:.2f} s long, {sw['clips_with']} clips); arm swaps "
+                     f"{vp['swaps']['arms']['frame_rate']:.4f}; dropouts {dr['frame_rate']:.4f}; depth gain "
+                     f"{vp['depth']['gain']:.2f}")
+    return "\n".join(lines)
+
+
+def _role_columns(joints: list[str], grp: str) -> dict[str, list[int]]:
+    """Columns of a joint group split by role (near/far, top/bottom; the face as one)."""
+    out: dict[str, list[int]] = {}
+    for i, n in enumerate(joints):
+        if joint_group(n) == grp:
+            role = n.split("_")[0] if grp != "face" else ""
+            out.setdefault(role, []).append(i)
+    return out

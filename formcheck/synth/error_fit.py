@@ -20,11 +20,13 @@ from typing import Iterator
 import numpy as np
 
 from formcheck.pose.landmarks import PoseTrack
-from formcheck.synth.error_model import (_KEY, JOINT_GROUPS, LIMBS, OUTLIER_BODY, ROLES, clip_errors, joint_group,
-                                         role_names)
+from formcheck.synth.error_model import (_KEY, DRIVER_BONES, JOINT_GROUPS, LIMBS, OUTLIER_BODY, ROLES, clip_errors,
+                                         error_scale, joint_group, role_names)
 
 #: The rebuilt exact track must put every joint within this of the stored truth, px.
 REBUILD_TOLERANCE_PX = 0.5
+#: Ridge penalty of the pose coupling, per frame (drivers are bone vectors in body lengths).
+COUPLING_RIDGE = 1e-3
 
 
 @dataclass
@@ -114,20 +116,46 @@ def _outlier_spec(out_n: np.ndarray, seen_n: np.ndarray, runs: list[int], sizes:
             "events": len(runs)}
 
 
-def _clip_series(e: np.ndarray, dt: float, outlier_at: float | None, common: bool) -> dict:
-    """One clip's bias, gross errors and AR(1) noise (shared part split off when ``common``)."""
+def _clip_bias(e: np.ndarray, outlier_at: float | None) -> dict:
+    """One clip's constant bias and gross errors; the residual keeps NaN where a gross error was."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a joint never seen: NaN
         bias = np.nanmedian(e, axis=0)
-        r = e - bias
-        out = {"bias": bias}
-        if outlier_at is not None:
-            mag = np.linalg.norm(r, axis=-1)
-            seen = np.isfinite(mag)
-            bad = seen & (mag > outlier_at)
-            out.update(out_n=bad.sum(0), seen_n=seen.sum(0), sizes=list(mag[bad]),
-                       runs=[n for j in range(bad.shape[1]) for n in _runs(bad[:, j])])
-            r[bad] = np.nan
+    r = e - bias
+    out = {"bias": bias, "r": r}
+    if outlier_at is not None:
+        mag = np.linalg.norm(r, axis=-1)
+        seen = np.isfinite(mag)
+        bad = seen & (mag > outlier_at)
+        out.update(out_n=bad.sum(0), seen_n=seen.sum(0), sizes=list(mag[bad]),
+                   runs=[n for j in range(bad.shape[1]) for n in _runs(bad[:, j])])
+        r[bad] = np.nan
+    return out
+
+
+def _fit_coupling(rs: list[np.ndarray], xs: list[np.ndarray]) -> np.ndarray:
+    """(J, D, P) ridge regression of each joint's residual on the pose drivers, pooled over clips.
+
+    Ridge (``COUPLING_RIDGE`` x frames) because a joint that barely moves offers nearly
+    collinear drivers; the fitted coupling is the part of the error that follows the pose.
+    """
+    x_all, r_all = np.concatenate(xs), np.concatenate(rs)
+    j_n, d_n, p_n = r_all.shape[1], r_all.shape[2], x_all.shape[1]
+    coupling = np.zeros((j_n, d_n, p_n))
+    for j in range(j_n):
+        ok = np.isfinite(r_all[:, j]).all(axis=1) & np.isfinite(x_all).all(axis=1)
+        if ok.sum() < 10 * p_n:
+            continue
+        x, y = x_all[ok], r_all[ok, j]
+        coupling[j] = np.linalg.solve(x.T @ x + COUPLING_RIDGE * len(x) * np.eye(p_n), x.T @ y).T
+    return coupling
+
+
+def _clip_noise(r: np.ndarray, dt: float, common: bool) -> dict:
+    """AR(1) noise of one clip's residual, the part shared by the trunk and legs split off when ``common``."""
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         if common:
             c = np.nanmean(r[:, _KEY], axis=1)
             r = r - c[:, None]
@@ -137,9 +165,20 @@ def _clip_series(e: np.ndarray, dt: float, outlier_at: float | None, common: boo
 
 
 def fit_series(errs: list[np.ndarray], dts: list[float], names: list[str], outlier_at: float | None = None,
-               common: bool = False) -> dict:
-    """Pool per-clip (T, J, D) errors into one component's parameters (see the module doc of error_model)."""
-    clips = [_clip_series(e, dt, outlier_at, common) for e, dt in zip(errs, dts)]
+               common: bool = False, drivers: list[np.ndarray] | None = None) -> dict:
+    """Pool per-clip (T, J, D) errors into one component's parameters (see the module doc of error_model).
+
+    Bias and gross errors per clip first, then (with ``drivers``, per-clip (T, P) pose
+    drivers) the pose coupling pooled over clips, then the AR(1) noise of what is left.
+    """
+    clips = [_clip_bias(e, outlier_at) for e in errs]
+    coupling = None
+    if drivers is not None:
+        coupling = _fit_coupling([c["r"] for c in clips], drivers)
+        for c, x in zip(clips, drivers):
+            c["r"] = c["r"] - np.einsum("tp,jdp->tjd", np.nan_to_num(x), coupling)
+    for c, dt in zip(clips, dts):
+        c.update(_clip_noise(c["r"], dt, common))
     stack = lambda k: np.array([c[k] for c in clips])  # noqa: E731
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -152,6 +191,8 @@ def fit_series(errs: list[np.ndarray], dts: list[float], names: list[str], outli
         if common:
             spec.update(common_sigma=np.nanmedian(stack("common_sigma"), axis=0),
                         common_tau_s=np.nanmedian(stack("common_tau"), axis=0))
+        if coupling is not None:
+            spec["coupling"] = coupling
     spec = {k: np.round(np.nan_to_num(np.asarray(v, float)), 4).tolist() for k, v in spec.items()}
     if outlier_at is not None:
         spec["outliers"] = _outlier_spec(sum(c["out_n"] for c in clips), sum(c["seen_n"] for c in clips),
@@ -200,7 +241,9 @@ def fit_view(measured: list[dict]) -> dict:
     dropped = [(~m["detected"]).astype(float) for m in measured]
     return {"clips": len(measured), "roles": list(ROLES[view]), "joints": names,
             "body_px_median": round(float(np.median([m["geometry"].body_px for m in measured])), 1),
-            "xy": fit_series([m["xy"] for m in measured], dts, names, OUTLIER_BODY, common=True),
+            "xy": fit_series([m["xy"] for m in measured], dts, names, OUTLIER_BODY, common=True,
+                             drivers=[m["drivers"] for m in measured]),
+            "drivers": [list(b) for b in DRIVER_BONES],
             "depth": depth,
             "world": fit_series([m["world"] for m in measured], dts, names, common=True),
             "visibility": fit_series([m["vis"] for m in measured], dts, names),
@@ -208,11 +251,50 @@ def fit_view(measured: list[dict]) -> dict:
             "dropouts": _episodes(dropped, dts, [np.ones(len(d), bool) for d in dropped])}
 
 
+def _clip_level(xy: np.ndarray, mean: np.ndarray) -> float:
+    """How far a clip's trunk and leg landmarks typically sit from the population's mean bias."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        d = np.linalg.norm(xy[:, _KEY] - mean[_KEY], axis=-1)
+        return float(np.nanmedian(np.nanmedian(d, axis=0)))
+
+
+def fit_scale(measured: dict[str, list[dict]], views: dict) -> dict:
+    """The log-linear law of :func:`~formcheck.synth.error_model.error_scale`, over all view groups.
+
+    log(clip level) = view intercept + size_slope x log(body px / ref) + turn_slope x (turn - ref) / 60.
+    """
+    rows = [(v, m["geometry"].body_px, m["geometry"].turn_deg,
+             _clip_level(m["xy"], np.asarray(views[v]["xy"]["bias_mean"]))) for v, ms in measured.items() for m in ms]
+    names = sorted(measured)
+    body, turn, level = (np.array([r[i] for r in rows], float) for i in (1, 2, 3))
+    ref_body, ref_turn = float(np.exp(np.mean(np.log(body)))), float(np.mean(turn))
+    x = np.column_stack([[r[0] == v for r in rows] for v in names]
+                        + [np.log(body / ref_body), (turn - ref_turn) / 60.0]).astype(float)
+    ok = np.isfinite(level) & (level > 0)
+    if ok.sum() < len(names) + 4:  # too few clips to tell: no law
+        return {"size_slope": 0.0, "turn_slope": 0.0, "ref_body_px": round(ref_body, 1), "ref_turn_deg": round(ref_turn, 1)}
+    coef, *_ = np.linalg.lstsq(x[ok], np.log(level[ok]), rcond=None)
+    return {"size_slope": round(float(np.clip(coef[-2], -1.0, 0.5)), 3),
+            "turn_slope": round(float(np.clip(coef[-1], -1.0, 1.0)), 3),
+            "ref_body_px": round(ref_body, 1), "ref_turn_deg": round(ref_turn, 1), "clips": int(ok.sum())}
+
+
 def fit_error_model(pairs: list[ClipPair], source: str = "", seed: int | None = None) -> dict:
-    """The whole model, one entry per view group, with the fit's provenance."""
+    """The whole model, one entry per view group, with the fit's provenance.
+
+    Fitted twice: once to find the size/turn law, then again on errors brought to the
+    typical clip's scale by it, so a replayed clip's scale factor does not count twice.
+    """
     measured: dict[str, list[dict]] = {}
     for p in pairs:
         measured.setdefault(p.view, []).append(clip_errors(p.real, p.exact, p.view))
+    views = {v: fit_view(m) for v, m in sorted(measured.items())}
+    scale = fit_scale(measured, views)
+    for v, ms in measured.items():
+        mean = np.asarray(views[v]["xy"]["bias_mean"])
+        for m in ms:
+            m["xy"] = mean + (m["xy"] - mean) / error_scale(m["geometry"], scale)
     return {
         "version": 1,
         "units": {"xy": "body lengths (true torso at the body's distance); x toward the head, y down",
@@ -221,5 +303,6 @@ def fit_error_model(pairs: list[ClipPair], source: str = "", seed: int | None = 
         "provenance": {"source": source, "seed": seed, "clips": sorted(p.name for p in pairs),
                        "fitted": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                        "outlier_body": OUTLIER_BODY},
+        "scale": scale,
         "views": {v: fit_view(m) for v, m in sorted(measured.items())},
     }

@@ -17,15 +17,19 @@ Everything is measured in a canonical frame so that it transfers between clips:
   lens is ``near``, the other ``far``; in a front view (side-lying) ``top`` and ``bottom``.
 
 Per view group the model keeps, per joint: a per-clip constant bias (mean and spread
-across clips), AR(1) noise (sigma and correlation time) split into a part shared by the
-whole body and a per-joint part, gross errors (rate, length, size), image depth (gain
-over the true relative depth plus bias and noise), world-coordinate error in metres,
-visibility (logit level and noise); and per clip: leg and arm label swaps and dropouts.
+across clips), a pose coupling (the part of the error that follows the thighs, shanks
+and trunk: a hip slides as its knee opens), AR(1) noise (sigma and correlation time)
+split into a part shared by the trunk and legs and a per-joint part, gross errors (rate,
+length, size), image depth (gain over the true relative depth plus bias and noise),
+world-coordinate error in metres, visibility (logit level and noise); and per clip: leg
+and arm label swaps and dropouts. One law over all views scales a clip's own errors with
+its body size in the image and its camera turn (:func:`error_scale`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +50,10 @@ JOINT_GROUPS = {
     "shoulder": ("shoulder",), "elbow": ("elbow",), "wrist": ("wrist",), "hand": ("pinky", "index", "thumb"),
     "hip": ("hip",), "knee": ("knee",), "ankle": ("ankle",), "foot": ("heel", "foot_index"),
 }
+#: The pose drivers of the coupled error: thigh, shank and trunk side of each role (canonical slots),
+#: as image vectors in body lengths minus their clip median. MediaPipe's hips slide along the
+#: thigh as a knee opens; this is the part of its error that follows the movement.
+DRIVER_BONES = ((23, 25), (25, 27), (24, 26), (26, 28), (23, 11), (24, 12))
 _KEY = [INDEX[f"{s}_{j}"] for s in ("left", "right") for j in ("shoulder", "hip", "knee", "ankle")]
 _MIRROR = np.array([INDEX[n.replace("left", "@").replace("right", "left").replace("@", "right")]
                     for n in LANDMARK_NAMES])
@@ -75,6 +83,7 @@ class ClipGeometry:
     head_sign: float  # +1 when the head is toward +x in the image
     perm: np.ndarray  # canonical slot -> landmark index (an involution: identity or the L/R mirror)
     dt: float  # frame interval, s
+    turn_deg: float = 0.0  # the camera's turn away from the recommended view, 0-90
 
 
 def body_size_px(exact: PoseTrack) -> float:
@@ -103,6 +112,23 @@ def infer_view(exact: PoseTrack) -> str:
     return "side" if np.nanmedian(np.abs(d[:, 2])) > np.nanmedian(np.abs(d[:, 1])) else "front"
 
 
+def camera_turn_deg(exact: PoseTrack, view: str) -> float:
+    """How far the camera is turned from the recommended view (0-90 deg), read from the exact world axes.
+
+    Seen from the recommended view the hip line runs along the lens axis (side view) or
+    the trunk lies across it (front view of a side-lying body); the turn is the angle off that.
+    """
+    w = exact.world_xyz
+    if view == "side":
+        v = np.nanmedian(w[:, INDEX["left_hip"]] - w[:, INDEX["right_hip"]], axis=0)
+        a = np.degrees(np.arctan2(v[0], v[2]))
+    else:
+        v = np.nanmedian(w[:, [11, 12]].mean(axis=1) - w[:, [23, 24]].mean(axis=1), axis=0)
+        a = np.degrees(np.arctan2(v[2], v[0]))
+    a = abs(float(a)) % 180.0
+    return min(a, 180.0 - a)
+
+
 def clip_geometry(exact: PoseTrack, view: str | None = None) -> ClipGeometry:
     """Roles, head direction and body size of a clip, from its exact track."""
     view = view or infer_view(exact)
@@ -117,7 +143,20 @@ def clip_geometry(exact: PoseTrack, view: str | None = None) -> ClipGeometry:
     head = np.nanmedian(px[:, [11, 12], 0].mean(1) - px[:, [23, 24], 0].mean(1))
     dt = float(np.median(np.diff(exact.t_s))) if len(exact) > 1 else 1 / 24
     return ClipGeometry(view, body_size_px(exact), 1.0 if head >= 0 else -1.0,
-                        np.arange(33) if left_first else _MIRROR.copy(), dt)
+                        np.arange(33) if left_first else _MIRROR.copy(), dt, camera_turn_deg(exact, view))
+
+
+def error_scale(g: ClipGeometry, spec: dict | None) -> float:
+    """How much larger than typical (in body lengths) this clip's errors run, for its size and camera turn.
+
+    A small body in the image errs more in body lengths (part of the error is pixels, not
+    proportion), and a turned camera may err more: ``spec`` is the fitted log-linear law
+    around the tuning set's typical clip (factor 1 there).
+    """
+    if not spec:
+        return 1.0
+    return float(np.exp(spec["size_slope"] * np.log(g.body_px / spec["ref_body_px"])
+                        + spec["turn_slope"] * (g.turn_deg - spec["ref_turn_deg"]) / 60.0))
 
 
 def _limb_pairs(limb: str) -> tuple[list[int], list[int]]:
@@ -127,9 +166,9 @@ def _limb_pairs(limb: str) -> tuple[list[int], list[int]]:
 def swapped_frames(real_px: np.ndarray, true_px: np.ndarray, body_px: float, limb: str = "legs") -> np.ndarray:
     """Per frame: 1 where the track's left limb lies nearer the true right one, 0 where not, NaN undecidable.
 
-    Undecidable where neither labelling fits clearly better (``SWAP_MARGIN``: both labels
-    on one leg is a gross error, not a swap), and where the true limbs are apart (their distal joints more than
-    ``SWAP_APART_BODY`` body lengths apart) and the limb was tracked.
+    Undecidable where the true limbs overlap (distal joints under ``SWAP_APART_BODY`` body
+    lengths apart), where the limb was not tracked, and where neither labelling fits
+    clearly better (``SWAP_MARGIN``: both labels on one leg is a gross error, not a swap).
     """
     left, right = _limb_pairs(limb)
     dist = lambda a, b: np.linalg.norm(real_px[:, a] - true_px[:, b], axis=-1).sum(axis=1)  # noqa: E731
@@ -147,6 +186,14 @@ def _swap_rows(arr: np.ndarray, rows: np.ndarray, limb: str) -> None:
     sub = arr[rows]
     sub[:, left], sub[:, right] = sub[:, right].copy(), sub[:, left].copy()
     arr[rows] = sub
+
+
+def pose_drivers(exact: PoseTrack, g: ClipGeometry) -> np.ndarray:
+    """(T, 2 x bones) the clip's ``DRIVER_BONES`` in the canonical frame, minus their clip median."""
+    pos = exact.pixel_xy[:, g.perm] / g.body_px
+    pos[..., 0] *= g.head_sign
+    bones = np.stack([pos[:, b] - pos[:, a] for a, b in DRIVER_BONES], axis=1)
+    return (bones - np.nanmedian(bones, axis=0)).reshape(len(pos), -1)
 
 
 def _logit(v: np.ndarray) -> np.ndarray:
@@ -176,7 +223,7 @@ def clip_errors(real: PoseTrack, exact: PoseTrack, view: str | None = None) -> d
     world[..., 0] *= g.head_sign
     det = real.detected
     xy[~det], world[~det] = np.nan, np.nan
-    return {"geometry": g, "xy": xy, "world": world,
+    return {"geometry": g, "xy": xy, "world": world, "drivers": pose_drivers(exact, g),
             "z_real": (rz * w / g.body_px)[:, g.perm, None], "z_exact": (exact.image_xyz[..., 2] * w / g.body_px)[:, g.perm, None],
             "vis": np.where(det[:, None], _logit(rv), np.nan)[:, g.perm, None], "detected": det, "swaps": swaps}
 
@@ -191,7 +238,10 @@ def load_model(path: Path | str = DEFAULT_PATH) -> dict:
 def save_model(params: dict, path: Path | str = DEFAULT_PATH) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")
+    text = json.dumps(params, indent=1)
+    # One line per innermost list of numbers: a small file that still diffs joint by joint.
+    text = re.sub(r"\[\s+([^\[\]{}\"]*?)\s+\]", lambda m: "[" + " ".join(m.group(1).split()) + "]", text)
+    path.write_text(text + "\n", encoding="utf-8")
     return path
 
 
@@ -223,17 +273,25 @@ def _outliers(rng: np.random.Generator, n: int, dims: int, spec: dict) -> np.nda
     return out
 
 
-def sample_series(rng: np.random.Generator, spec: dict, n: int, dt: float) -> np.ndarray:
-    """(n, J, D) errors of one component: clip bias + shared and per-joint AR(1) noise + gross errors."""
-    bias = rng.normal(np.asarray(spec["bias_mean"], float), np.asarray(spec["bias_sd"], float))
-    scale = float(np.exp(rng.normal(0.0, spec.get("clip_log_sd", 0.0))))
+def sample_series(rng: np.random.Generator, spec: dict, n: int, dt: float,
+                  drivers: np.ndarray | None = None, size: float = 1.0) -> np.ndarray:
+    """(n, J, D) errors of one component: clip bias + pose coupling + shared and per-joint AR(1) noise + gross errors.
+
+    ``size`` (:func:`error_scale`) widens the clip's own bias, noise and gross errors,
+    not the population's mean bias or the pose coupling.
+    """
+    mean = np.asarray(spec["bias_mean"], float)
+    bias = mean + size * rng.normal(0.0, np.asarray(spec["bias_sd"], float))
+    if drivers is not None and "coupling" in spec:
+        bias = bias + np.einsum("tp,jdp->tjd", drivers, np.asarray(spec["coupling"], float))
+    scale = size * float(np.exp(rng.normal(0.0, spec.get("clip_log_sd", 0.0))))
     sigma = np.asarray(spec["sigma"], float)
     noise = _ar1(rng, n, scale * sigma, np.asarray(spec["tau_s"], float), dt)
     if "common_sigma" in spec:
         noise += _ar1(rng, n, scale * np.asarray(spec["common_sigma"], float),
                       np.asarray(spec["common_tau_s"], float), dt)[:, None]
     if "outliers" in spec:
-        noise += _outliers(rng, n, sigma.shape[1], spec["outliers"])
+        noise += size * _outliers(rng, n, sigma.shape[1], spec["outliers"])
     return bias + noise
 
 
@@ -266,7 +324,8 @@ def apply_error_model(track: PoseTrack, params: dict, rng: np.random.Generator |
     g = clip_geometry(track, view)
     vp = params["views"][g.view]
     n, (w, h) = len(track), track.image_size
-    xy = _to_labels(sample_series(rng, vp["xy"], n, g.dt), g, True) * g.body_px
+    size = error_scale(g, params.get("scale"))
+    xy = _to_labels(sample_series(rng, vp["xy"], n, g.dt, pose_drivers(track, g), size), g, True) * g.body_px
     image = track.image_xyz.copy()
     image[..., :2] += xy / np.array([w, h], float)
     z_canon = vp["depth"]["gain"] * (track.image_xyz[..., 2] * w / g.body_px)[:, g.perm, None]

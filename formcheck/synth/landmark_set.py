@@ -22,7 +22,7 @@ LANDMARK_SEED = 1414
 @dataclass
 class CaseResult:
     score: object  # formcheck.analyze.evaluate.ClipScore
-    seconds: dict  # where the time went: perform, errors, analysis
+    seconds: dict  # CPU seconds (load-independent) spent on: perform, errors, analysis
 
 
 def landmark_specs(cases: int, seed: int = LANDMARK_SEED) -> list:
@@ -51,15 +51,15 @@ def run_case(spec, params: dict | None, seed: int) -> CaseResult:
     from formcheck.synth.error_fit import exact_track_for
     from formcheck.synth.error_model import apply_error_model
 
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     exact, perf, camera = exact_track_for(spec)
     label = truth_entry(spec, perf, camera, spec.name)
     label.pop("per_frame")
     label["_file"] = spec.name
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     track = exact if params is None else apply_error_model(exact, params, np.random.default_rng([seed, 7]),
                                                            label["view"])
-    t2 = time.perf_counter()
+    t2 = time.process_time()
     try:
         result = analyze_track(get_exercise(spec.script.exercise), track)
         score = score_clip(label, build_report(result, spec.name, "full"))
@@ -67,7 +67,7 @@ def run_case(spec, params: dict | None, seed: int) -> CaseResult:
         score = ClipScore(spec.name, spec.script.exercise, int(label["complete_reps"]), [], 0,
                           error=f"{type(exc).__name__}: {exc}")
         score.misses.append(f"analysis failed: {score.error}")
-    t3 = time.perf_counter()
+    t3 = time.process_time()
     return CaseResult(score, {"perform": t1 - t0, "errors": t2 - t1, "analysis": t3 - t2})
 
 
