@@ -30,7 +30,8 @@ from formcheck.live import cues as cues  # noqa: E402
 from formcheck.rules.exercise import get_exercise  # noqa: E402
 from formcheck.live.loop import run_live  # noqa: E402
 from formcheck.pose.estimator import PoseEstimator  # noqa: E402
-from formcheck.io.video import Frame, FrameSource, SourceInfo, open_source  # noqa: E402
+from formcheck.io.frames import Frame, FrameSource, SourceInfo  # noqa: E402
+from formcheck.io.video import open_source  # noqa: E402
 
 REAL = ROOT.parent / "shared" / "real"
 

@@ -61,7 +61,8 @@ import formcheck.analyze.video as fc_pipeline  # noqa: E402
 from formcheck.analyze.evaluate import score_clip  # noqa: E402
 from formcheck.rules.exercise import get_exercise  # noqa: E402
 from formcheck.pose.estimator import PoseEstimator  # noqa: E402
-from formcheck.io.video import VideoWriter, open_source  # noqa: E402
+from formcheck.io.video import open_source  # noqa: E402
+from formcheck.io.writer import VideoWriter  # noqa: E402
 
 CHUNK = 48  # frames decoded ahead of a bare-inference burst
 ISOLATED_FRAMES = 60  # frames per clip for the overlay-alone and encode-alone timings

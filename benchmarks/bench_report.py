@@ -65,7 +65,7 @@ def skeleton_clip(result, path: Path, size=(640, 480)) -> Path:
     import cv2
 
     from formcheck.report.annotated_video import draw_skeleton
-    from formcheck.io.video import VideoWriter
+    from formcheck.io.writer import VideoWriter
 
     rng = np.random.default_rng(0)
     background = cv2.GaussianBlur(rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8), (0, 0), 3)

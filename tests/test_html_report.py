@@ -29,7 +29,8 @@ from formcheck.analyze.video import write_feedback_files
 from formcheck.report.build import MAX_SERIES_POINTS, build_report, write_json_atomic
 from formcheck.synth.generate import CameraSpec, place_camera, track_from_performance
 from formcheck.synth.motion import FaultInjection, MotionScript, perform
-from formcheck.io.video import VideoWriter, open_source
+from formcheck.io.video import open_source
+from formcheck.io.writer import VideoWriter
 
 CHROMIUM = Path("/usr/bin/chromium")
 XSS = "<script>alert(1)</script>"

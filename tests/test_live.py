@@ -33,7 +33,7 @@ from formcheck.live.overlay_style import LEFT_COLOUR, RIGHT_COLOUR
 from formcheck.pose.estimator import PoseResult
 from formcheck.synth.generate import CameraSpec, place_camera, track_from_performance
 from formcheck.synth.motion import MotionScript, perform
-from formcheck.io.video import Frame, FrameSource, SourceInfo
+from formcheck.io.frames import Frame, FrameSource, SourceInfo
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real"
 

@@ -22,7 +22,7 @@ from formcheck.live.routine_loop import run_routine
 from formcheck.live.routine_runner import RoutineRunner
 from formcheck.synth.generate import CameraSpec, place_camera, track_from_performance
 from formcheck.synth.motion import MotionScript, perform
-from formcheck.io.video import Frame, FrameSource, SourceInfo
+from formcheck.io.frames import Frame, FrameSource, SourceInfo
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 

@@ -15,7 +15,12 @@ import pytest
 
 from formcheck.io import video as video
 from formcheck.errors import FormcheckError, InputError
-from formcheck.io.video import ( Frame, VideoWriter, _CaptureSource, gif_frame_durations_s, natural_sort_key, open_source, )
+from formcheck.io.capture import CaptureSource as _CaptureSource
+from formcheck.io.frames import Frame
+from formcheck.io.gif import gif_frame_durations_s
+from formcheck.io.images import natural_sort_key
+from formcheck.io.video import open_source
+from formcheck.io.writer import VideoWriter
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real"
 W, H = 64, 48

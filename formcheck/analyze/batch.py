@@ -36,7 +36,7 @@ from pathlib import Path
 
 from formcheck.errors import FormcheckError, InputError
 from formcheck.rules.exercise import Exercise
-from formcheck.io.video import IMAGE_EXTENSIONS, natural_sort_key
+from formcheck.io.images import IMAGE_EXTENSIONS, natural_sort_key
 
 #: File name endings taken as videos when a folder or a glob is expanded.
 VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".gif", ".mpg",

@@ -32,7 +32,8 @@ from formcheck.rules.exercise import Exercise
 
 def open_frames(source):
     """An open ``FrameSource`` as is; a camera index, stream URL or video file opened as one."""
-    from formcheck.io.video import FrameSource, open_source
+    from formcheck.io.frames import FrameSource
+    from formcheck.io.video import open_source
 
     return source if isinstance(source, FrameSource) else open_source(source)
 

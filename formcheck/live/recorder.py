@@ -27,7 +27,7 @@ class Recorder:
     """
 
     def __init__(self, path: Path, fps: float):
-        from formcheck.io.video import VideoWriter
+        from formcheck.io.writer import VideoWriter
 
         self.writer = VideoWriter(path, fps)
         self.fps = fps

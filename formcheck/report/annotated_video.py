@@ -26,7 +26,8 @@ import numpy as np
 from formcheck.analyze.track import SessionResult
 from formcheck.rules.exercise import Exercise
 from formcheck.pose.landmarks import INDEX, SKELETON
-from formcheck.io.video import VideoWriter, open_source
+from formcheck.io.video import open_source
+from formcheck.io.writer import VideoWriter
 
 #: The annotated video is scaled down to at most this many pixels (854 x 480): VP8 encodes
 #: 480p at about 10 ms a frame here, 720p at 29 ms, so a long 1080p session stays affordable.
