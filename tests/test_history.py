@@ -337,7 +337,7 @@ def test_cli_progress_of_an_unknown_exercise_says_so(db, tmp_path):
 def test_cli_history_table_keeps_the_whole_path_on_a_narrow_terminal(db, tmp_path, monkeypatch, clamshell_report):
     from rich.console import Console
 
-    import formcheck.cli.main as cli
+    import formcheck.cli.history as cli
 
     folder = tmp_path / "a_rather_long_report_folder_name_for_clamshell"
     record_session(clamshell_report, folder, _at(date.today()))
@@ -483,7 +483,7 @@ def test_unwritable_or_newer_history_is_a_warning(db, tmp_path, fake_pose, monke
 
 
 def test_live_sessions_are_dated_by_their_start(db, tmp_path, bridge_report):
-    from formcheck.cli.main import _HistoryWriter
+    from formcheck.cli.history_writer import HistoryWriter as _HistoryWriter
 
     started = datetime(2026, 11, 12, 19, 5).astimezone()
     live = dict(bridge_report, live={"counting_started_s": 2.0})
