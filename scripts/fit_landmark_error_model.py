@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from formcheck.synth.benchmark import HOLDOUT_SEED, TUNE_SEED
-from formcheck.synth.error_check import compare, format_comparison, format_rules_comparison, rules_comparison
+from formcheck.synth.error_check import (compare, format_comparison, format_model, format_rules_comparison,
+                                        rules_comparison)
 from formcheck.synth.error_fit import benchmark_pairs, fit_error_model
 from formcheck.synth.error_model import DEFAULT_PATH, load_model, save_model
 
@@ -43,6 +44,7 @@ def main() -> int:
         counts = ", ".join(f"{v}: {p['clips']}" for v, p in params["views"].items())
         print(f"fitted on {len(tune)} tuning clips ({counts}) -> {args.model} ({time.time() - t0:.0f} s)")
     params = load_model(args.model)
+    print(format_model(params))
     holdout = list(benchmark_pairs(args.bench / "holdout", HOLDOUT_SEED))
     result = compare(holdout, params, draws=args.draws)
     print("simulated vs real (real/sim), errors in body lengths (px at the median body length):")

@@ -82,7 +82,7 @@ def compare(pairs: list[ClipPair], params: dict, draws: int = 3, seed: int = 0) 
         slot["names"].append(p.name)
         slot["real"].append(track_stats(p.real, p.exact, p.view, ex))
         for _ in range(draws):
-            sim = apply_error_model(p.exact, params, rng, p.view)
+            sim = apply_error_model(p.exact, params, rng, p.view, ex)
             slot["sim"].append(track_stats(sim, p.exact, p.view, ex))
     out = {}
     for view, slot in sorted(by_view.items()):
@@ -139,7 +139,8 @@ def rules_comparison(pairs: list[ClipPair], params: dict, draws: int = 3, seed: 
         label = dict(p.label, _file=p.name)
         scores["real"].append(_score(label, p.real))
         scores["exact"].append(_score(label, p.exact))
-        scores["sim"] += [_score(label, apply_error_model(p.exact, params, rng, p.view)) for _ in range(draws)]
+        scores["sim"] += [_score(label, apply_error_model(p.exact, params, rng, p.view, label["exercise"]))
+                          for _ in range(draws)]
     return {k: set_summary(v) for k, v in scores.items()}
 
 

@@ -27,6 +27,8 @@ from formcheck.synth.error_model import (_KEY, DRIVER_BONES, JOINT_GROUPS, LIMBS
 REBUILD_TOLERANCE_PX = 0.5
 #: Ridge penalty of the pose coupling, per frame (drivers are bone vectors in body lengths).
 COUPLING_RIDGE = 1e-3
+#: A joint axis keeps its pose coupling only if it explains this much of unseen clips' error.
+COUPLING_MIN_R2 = 0.1
 
 
 @dataclass
@@ -133,12 +135,8 @@ def _clip_bias(e: np.ndarray, outlier_at: float | None) -> dict:
     return out
 
 
-def _fit_coupling(rs: list[np.ndarray], xs: list[np.ndarray]) -> np.ndarray:
-    """(J, D, P) ridge regression of each joint's residual on the pose drivers, pooled over clips.
-
-    Ridge (``COUPLING_RIDGE`` x frames) because a joint that barely moves offers nearly
-    collinear drivers; the fitted coupling is the part of the error that follows the pose.
-    """
+def _ridge(rs: list[np.ndarray], xs: list[np.ndarray]) -> np.ndarray:
+    """(J, D, P) ridge regression of each joint's residual on the pose drivers, pooled over clips."""
     x_all, r_all = np.concatenate(xs), np.concatenate(rs)
     j_n, d_n, p_n = r_all.shape[1], r_all.shape[2], x_all.shape[1]
     coupling = np.zeros((j_n, d_n, p_n))
@@ -149,6 +147,31 @@ def _fit_coupling(rs: list[np.ndarray], xs: list[np.ndarray]) -> np.ndarray:
         x, y = x_all[ok], r_all[ok, j]
         coupling[j] = np.linalg.solve(x.T @ x + COUPLING_RIDGE * len(x) * np.eye(p_n), x.T @ y).T
     return coupling
+
+
+def _fit_coupling(rs: list[np.ndarray], xs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The pose coupling, kept only for the joint axes where it predicts clips it was not fitted on.
+
+    Ridge (``COUPLING_RIDGE`` x frames) because a joint that barely moves offers nearly
+    collinear drivers. Each (joint, axis) is then tried leave-one-clip-out: where the
+    coupling does not explain at least ``COUPLING_MIN_R2`` of unseen clips' residual it is
+    dropped, so replayed tracks do not gain motion-locked error that MediaPipe lacks.
+    Returns the coupling and the cross-validated R^2.
+    """
+    coupling = _ridge(rs, xs)
+    if len(rs) < 3:  # nothing to validate on: no coupling
+        return np.zeros_like(coupling), np.zeros(coupling.shape[:2])
+    press, total = np.zeros(coupling.shape[:2]), np.zeros(coupling.shape[:2])
+    for k in range(len(rs)):
+        held = _ridge(rs[:k] + rs[k + 1:], xs[:k] + xs[k + 1:])
+        r = rs[k]
+        pred = np.einsum("tp,jdp->tjd", np.nan_to_num(xs[k]), held)
+        press += np.nansum((r - pred) ** 2, axis=0)
+        total += np.nansum(r ** 2, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r2 = np.where(total > 0, 1.0 - press / total, 0.0)
+    coupling[r2 < COUPLING_MIN_R2] = 0.0
+    return coupling, r2
 
 
 def _clip_noise(r: np.ndarray, dt: float, common: bool) -> dict:
@@ -165,18 +188,24 @@ def _clip_noise(r: np.ndarray, dt: float, common: bool) -> dict:
 
 
 def fit_series(errs: list[np.ndarray], dts: list[float], names: list[str], outlier_at: float | None = None,
-               common: bool = False, drivers: list[np.ndarray] | None = None) -> dict:
+               common: bool = False, drivers: list[np.ndarray] | None = None,
+               groups: list[str] | None = None) -> dict:
     """Pool per-clip (T, J, D) errors into one component's parameters (see the module doc of error_model).
 
     Bias and gross errors per clip first, then (with ``drivers``, per-clip (T, P) pose
-    drivers) the pose coupling pooled over clips, then the AR(1) noise of what is left.
+    drivers) the pose coupling pooled over the clips of each of ``groups`` (the exercise:
+    how the detector's error follows a leg depends on the posture, not only the view),
+    then the AR(1) noise of what is left.
     """
     clips = [_clip_bias(e, outlier_at) for e in errs]
-    coupling = None
+    coupling, cv_r2 = {}, {}
     if drivers is not None:
-        coupling = _fit_coupling([c["r"] for c in clips], drivers)
-        for c, x in zip(clips, drivers):
-            c["r"] = c["r"] - np.einsum("tp,jdp->tjd", np.nan_to_num(x), coupling)
+        groups = groups or [""] * len(clips)
+        for grp in sorted(set(groups)):
+            idx = [i for i, g in enumerate(groups) if g == grp]
+            coupling[grp], cv_r2[grp] = _fit_coupling([clips[i]["r"] for i in idx], [drivers[i] for i in idx])
+            for i in idx:
+                clips[i]["r"] = clips[i]["r"] - np.einsum("tp,jdp->tjd", np.nan_to_num(drivers[i]), coupling[grp])
     for c, dt in zip(clips, dts):
         c.update(_clip_noise(c["r"], dt, common))
     stack = lambda k: np.array([c[k] for c in clips])  # noqa: E731
@@ -191,9 +220,10 @@ def fit_series(errs: list[np.ndarray], dts: list[float], names: list[str], outli
         if common:
             spec.update(common_sigma=np.nanmedian(stack("common_sigma"), axis=0),
                         common_tau_s=np.nanmedian(stack("common_tau"), axis=0))
-        if coupling is not None:
-            spec["coupling"] = coupling
     spec = {k: np.round(np.nan_to_num(np.asarray(v, float)), 4).tolist() for k, v in spec.items()}
+    if coupling:
+        spec["coupling"] = {g: np.round(c, 4).tolist() for g, c in coupling.items()}
+        spec["coupling_cv_r2"] = {g: np.round(r, 3).tolist() for g, r in cv_r2.items()}
     if outlier_at is not None:
         spec["outliers"] = _outlier_spec(sum(c["out_n"] for c in clips), sum(c["seen_n"] for c in clips),
                                          [n for c in clips for n in c["runs"]],
@@ -231,7 +261,9 @@ def fit_view(measured: list[dict]) -> dict:
     zr = np.concatenate([m["z_real"].ravel() for m in measured])
     ok = np.isfinite(ze) & np.isfinite(zr)
     gain = float((ze[ok] * zr[ok]).sum() / (ze[ok] ** 2).sum())
-    depth = fit_series([m["z_real"] - gain * m["z_exact"] for m in measured], dts, names)
+    drivers, groups = [m["drivers"] for m in measured], [m["exercise"] for m in measured]
+    depth = fit_series([m["z_real"] - gain * m["z_exact"] for m in measured], dts, names, drivers=drivers,
+                       groups=groups)
     depth["gain"] = round(gain, 4)
     swaps = {}
     for limb in LIMBS:
@@ -242,10 +274,11 @@ def fit_view(measured: list[dict]) -> dict:
     return {"clips": len(measured), "roles": list(ROLES[view]), "joints": names,
             "body_px_median": round(float(np.median([m["geometry"].body_px for m in measured])), 1),
             "xy": fit_series([m["xy"] for m in measured], dts, names, OUTLIER_BODY, common=True,
-                             drivers=[m["drivers"] for m in measured]),
+                             drivers=drivers, groups=groups),
             "drivers": [list(b) for b in DRIVER_BONES],
             "depth": depth,
-            "world": fit_series([m["world"] for m in measured], dts, names, common=True),
+            "world": fit_series([m["world"] for m in measured], dts, names, common=True, drivers=drivers,
+                                groups=groups),
             "visibility": fit_series([m["vis"] for m in measured], dts, names),
             "swaps": swaps,
             "dropouts": _episodes(dropped, dts, [np.ones(len(d), bool) for d in dropped])}
@@ -288,7 +321,9 @@ def fit_error_model(pairs: list[ClipPair], source: str = "", seed: int | None = 
     """
     measured: dict[str, list[dict]] = {}
     for p in pairs:
-        measured.setdefault(p.view, []).append(clip_errors(p.real, p.exact, p.view))
+        m = clip_errors(p.real, p.exact, p.view)
+        m["exercise"] = p.label.get("exercise", "")
+        measured.setdefault(p.view, []).append(m)
     views = {v: fit_view(m) for v, m in sorted(measured.items())}
     scale = fit_scale(measured, views)
     for v, ms in measured.items():

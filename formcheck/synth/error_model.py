@@ -273,17 +273,21 @@ def _outliers(rng: np.random.Generator, n: int, dims: int, spec: dict) -> np.nda
     return out
 
 
-def sample_series(rng: np.random.Generator, spec: dict, n: int, dt: float,
-                  drivers: np.ndarray | None = None, size: float = 1.0) -> np.ndarray:
+def sample_series(rng: np.random.Generator, spec: dict, n: int, dt: float, drivers: np.ndarray | None = None,
+                  size: float = 1.0, exercise: str | None = None) -> np.ndarray:
     """(n, J, D) errors of one component: clip bias + pose coupling + shared and per-joint AR(1) noise + gross errors.
 
     ``size`` (:func:`error_scale`) widens the clip's own bias, noise and gross errors,
-    not the population's mean bias or the pose coupling.
+    not the population's mean bias or the pose coupling. The coupling is the exercise's
+    (fitted per exercise); an exercise without one gets none.
     """
     mean = np.asarray(spec["bias_mean"], float)
     bias = mean + size * rng.normal(0.0, np.asarray(spec["bias_sd"], float))
-    if drivers is not None and "coupling" in spec:
-        bias = bias + np.einsum("tp,jdp->tjd", drivers, np.asarray(spec["coupling"], float))
+    coupling = spec.get("coupling")
+    if isinstance(coupling, dict):
+        coupling = coupling.get(exercise or "")
+    if drivers is not None and coupling is not None:
+        bias = bias + np.einsum("tp,jdp->tjd", drivers, np.asarray(coupling, float))
     scale = size * float(np.exp(rng.normal(0.0, spec.get("clip_log_sd", 0.0))))
     sigma = np.asarray(spec["sigma"], float)
     noise = _ar1(rng, n, scale * sigma, np.asarray(spec["tau_s"], float), dt)
@@ -314,24 +318,25 @@ def _to_labels(canon: np.ndarray, g: ClipGeometry, flip_x: bool) -> np.ndarray:
 
 
 def apply_error_model(track: PoseTrack, params: dict, rng: np.random.Generator | None = None,
-                      view: str | None = None) -> PoseTrack:
+                      view: str | None = None, exercise: str | None = None) -> PoseTrack:
     """A realistic MediaPipe-like track from an exact one (``track_from_performance`` without noise).
 
     ``view`` is the exercise's view group ("side"/"front"); left out, it is read from the
-    hips' layout. The input track is not modified.
+    hips' layout. ``exercise`` picks the pose coupling fitted on that exercise (none
+    without it). The input track is not modified.
     """
     rng = rng if rng is not None else np.random.default_rng()
     g = clip_geometry(track, view)
     vp = params["views"][g.view]
     n, (w, h) = len(track), track.image_size
-    size = error_scale(g, params.get("scale"))
-    xy = _to_labels(sample_series(rng, vp["xy"], n, g.dt, pose_drivers(track, g), size), g, True) * g.body_px
+    size, drivers = error_scale(g, params.get("scale")), pose_drivers(track, g)
+    xy = _to_labels(sample_series(rng, vp["xy"], n, g.dt, drivers, size, exercise), g, True) * g.body_px
     image = track.image_xyz.copy()
     image[..., :2] += xy / np.array([w, h], float)
     z_canon = vp["depth"]["gain"] * (track.image_xyz[..., 2] * w / g.body_px)[:, g.perm, None]
-    z_canon += sample_series(rng, vp["depth"], n, g.dt)
+    z_canon += sample_series(rng, vp["depth"], n, g.dt, drivers, exercise=exercise)
     image[..., 2] = _to_labels(z_canon, g, False)[..., 0] * g.body_px / w
-    world = track.world_xyz + _to_labels(sample_series(rng, vp["world"], n, g.dt), g, True)
+    world = track.world_xyz + _to_labels(sample_series(rng, vp["world"], n, g.dt, drivers, exercise=exercise), g, True)
     logit = _to_labels(sample_series(rng, vp["visibility"], n, g.dt), g, False)[..., 0]
     vis = 1.0 / (1.0 + np.exp(-logit))
     vis = np.where(track.visibility < 0.1, np.minimum(vis, track.visibility), vis)  # off the image

@@ -58,7 +58,7 @@ def run_case(spec, params: dict | None, seed: int) -> CaseResult:
     label["_file"] = spec.name
     t1 = time.process_time()
     track = exact if params is None else apply_error_model(exact, params, np.random.default_rng([seed, 7]),
-                                                           label["view"])
+                                                           label["view"], spec.script.exercise)
     t2 = time.process_time()
     try:
         result = analyze_track(get_exercise(spec.script.exercise), track)
