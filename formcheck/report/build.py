@@ -174,6 +174,8 @@ def _build_report(result: SessionResult, source: str, model: str | None = None) 
         "key_signal": ex.key_signal,
         "reps": reps,
         "holds": holds,
+        # A rep still up when the recording stopped: its hold counts, the rep does not.
+        "cut_short_reps": [r.to_dict() for r in getattr(eng, "cut_short", [])],
         "summary": {
             "rep_count": len(reps),
             "reps_by_side": by_side,

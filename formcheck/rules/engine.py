@@ -62,6 +62,8 @@ class ExerciseEngine:
         self._bouts = CycleBouts()  # cyclic: bouts of cycles and their cadence
         self._last_v: np.ndarray | None = None  # the rep signal's last values (NaN filled)
         self._last_counts: dict[str, int] | None = None
+        self._first_v: np.ndarray | None = None  # the rep signal's first values (cyclic: started at the top?)
+        self.cut_short: list[Rep] = []  # reps still up when the recording stopped: not counted
 
     # ---------------------------------------------------------------- per frame
     def update(self, frame: FrameInput) -> FrameVerdict:
@@ -126,6 +128,8 @@ class ExerciseEngine:
             v = np.where(np.isfinite(v), v, self._last_v)
         v = np.where(np.isfinite(v), v, self._rest)
         self._last_v = v.copy()
+        if self._first_v is None:
+            self._first_v = v.copy()
         rise_c = finite_or_low(v - self._rest)
         ch = int(np.argmax(rise_c))
         rise = float(rise_c[ch])
@@ -191,7 +195,8 @@ class ExerciseEngine:
         self._rep = {"samples": idle, "entry_t": t, "peak_rise": rise, "peak_t": t, "peak_ch": ch,
                      "peak_values": values, "peak_xy": xy, "ref_values": rest_sample[3],
                      "ref_xy": rest_sample[4],
-                     "watches": [FaultWatch(f) for f in self._during], "travel": None}
+                     "watches": [FaultWatch(f) for f in self._during], "travel": None,
+                     "rest": None if self._rest is None else self._rest.copy()}
         for s in idle[idle.index(rest_sample):]:
             self._note_travel(self._rep, s[4])
         self._idle.clear()
@@ -260,6 +265,15 @@ class ExerciseEngine:
         return seen or by_label
 
     def _finalize(self, rep: dict) -> None:
+        r = self._make_rep(rep, len(self.reps) + 1)
+        self.reps.append(r)
+        if self.ex.kind == "cyclic":
+            self._bouts.add_cycle(self.reps)
+        if r.hold_s >= (self.ex.hold.min_hold_s if self.ex.hold else 1.0) and r.hold_start_s is not None:
+            self.holds.append(Hold(r.side, r.hold_start_s, r.hold_start_s + r.hold_s, [], r.index))
+
+    def _make_rep(self, rep: dict, index: int, cut_short: bool = False) -> Rep:
+        """The Rep of a finished (or, ``cut_short``, still open) rep: its times, hold, faults and side."""
         samples = rep["samples"]
         t = np.array([s[0] for s in samples])
         rise = np.array([s[1] for s in samples])
@@ -281,15 +295,10 @@ class ExerciseEngine:
         span = max(end - start, 1e-6)
         frame_dt = np.median(np.diff(t)) if len(t) > 1 else 0.0
         tracked = min(1.0, (in_rep.sum() * frame_dt) / span) if frame_dt > 0 else 1.0
-        r = Rep(index=len(self.reps) + 1, side=self._side_of(rep), start_s=float(start),
-                peak_s=float(rep["peak_t"]), end_s=float(end), rom=float(peak), peak_value=float(key[0]),
-                hold_s=hold_s, hold_start_s=hold_start, faults=sorted(faults, key=lambda e: e.at_s),
-                tracked_fraction=tracked)
-        self.reps.append(r)
-        if self.ex.kind == "cyclic":
-            self._bouts.add_cycle(self.reps)
-        if hold_s >= (self.ex.hold.min_hold_s if self.ex.hold else 1.0) and hold_start is not None:
-            self.holds.append(Hold(r.side, hold_start, hold_start + hold_s, [], r.index))
+        return Rep(index=index, side=self._side_of(rep), start_s=float(start),
+                   peak_s=float(rep["peak_t"]), end_s=float(end), rom=float(peak), peak_value=float(key[0]),
+                   hold_s=hold_s, hold_start_s=hold_start, faults=sorted(faults, key=lambda e: e.at_s),
+                   tracked_fraction=tracked, cut_short=cut_short)
 
     # ---------------------------------------------------------------- cycles (kind = cyclic)
     def cycle_summary(self) -> dict:
@@ -297,18 +306,41 @@ class ExerciseEngine:
         return self._bouts.summary(self.reps)
 
     def _finish_open(self, t_end: float) -> None:
+        """Close the rep in progress when the recording stops (or tracking is lost for good).
+
+        A cycle past its peak and on its way back counts: a continuous movement stops anywhere
+        in its range (a leg swing ends hanging down, a pedal wherever it is); so does one that
+        started at the top and is back there (one full swing, front to back to front). A rep
+        still up at its top is not a finished rep but may be a finished hold: it is kept as
+        cut short (not counted) with the hold it made.
+        """
         rep = self._rep
-        if (self.ex.kind == "cyclic" and rep is not None and self._returning is None
-                and rep["peak_rise"] >= self.ex.rep.min_rom and rep["samples"]
-                and rep["samples"][-1][1] <= CYCLE_END_FRACTION * rep["peak_rise"]
-                and rep["samples"][-1][0] - rep["entry_t"] >= 0.5 * self.ex.rep.min_duration_s):
-            # A continuous movement stops anywhere in its range (a leg swing ends hanging
-            # down, a pedal wherever it is): a cycle past its peak and on its way back counts.
-            self._returning = rep
+        risen = (rep is not None and self._returning is None and bool(rep["samples"])
+                 and rep["peak_rise"] >= self.ex.rep.min_rom
+                 and rep["samples"][-1][0] - rep["entry_t"] >= 0.5 * self.ex.rep.min_duration_s)
+        if risen and self.ex.kind == "cyclic":
+            past_peak = rep["samples"][-1][1] <= CYCLE_END_FRACTION * rep["peak_rise"]
+            if past_peak or self._started_at_top(rep):
+                self._returning = rep
+        elif risen and rep["samples"][-1][1] >= 0.6 * rep["peak_rise"]:
+            self._keep_cut_short(rep)
         if self._returning is not None:
             self._finalize(self._returning)
             self._returning = None
         self._rep = None
+
+    def _started_at_top(self, rep: dict) -> bool:
+        """The session began near this rep's top: coming back up closes a whole cycle."""
+        if self._first_v is None or rep.get("rest") is None or self.reps:
+            return False
+        first_rise = np.nanmax(self._first_v - rep["rest"])
+        return bool(np.isfinite(first_rise) and first_rise >= CYCLE_END_FRACTION * rep["peak_rise"])
+
+    def _keep_cut_short(self, rep: dict) -> None:
+        r = self._make_rep(rep, len(self.reps) + 1, cut_short=True)
+        self.cut_short.append(r)
+        if r.hold_s >= (self.ex.hold.min_hold_s if self.ex.hold else 1.0) and r.hold_start_s is not None:
+            self.holds.append(Hold(r.side, r.hold_start_s, r.hold_start_s + r.hold_s, [], None, cut_short=True))
 
     # ---------------------------------------------------------------- holds (kind = hold)
     def holds_by_side(self) -> dict[str, int]:

@@ -40,6 +40,7 @@ class Rep:
     faults: list[FaultEvent]
     tracked_fraction: float
     cadence_per_min: float | None = None  # cyclic exercises: this cycle's rate (cycles per minute)
+    cut_short: bool = False  # still up at the top when the recording stopped: not counted
 
     def to_dict(self) -> dict:
         d = {"index": self.index, "side": self.side, "start_s": round(self.start_s, 3),
@@ -50,6 +51,8 @@ class Rep:
              "tracking": round(self.tracked_fraction, 3)}
         if self.cadence_per_min is not None:
             d["cadence_per_min"] = round(self.cadence_per_min, 1)
+        if self.cut_short:
+            d["cut_short"] = True
         return d
 
 
