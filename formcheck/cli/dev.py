@@ -45,26 +45,11 @@ def eval_command(
 
 
 def _clip_analyser(model: str, cache: Optional[Path]):
-    """Label -> report for one clip; its landmark track is reused from `cache` while newer than the clip."""
-    from formcheck.analyze.track import analyze_track
-    from formcheck.analyze.video import track_video
-    from formcheck.pose.landmarks import PoseTrack
-    from formcheck.report.build import build_report
-    from formcheck.rules.exercise import get_exercise
+    """Label -> report for one clip: from the landmark track stored beside it (the fault benchmark),
+    else from `cache` while newer than the clip, else by running the pose model."""
+    from formcheck.analyze.accuracy import analyse_label
 
-    def analyse(label: dict) -> dict:
-        video = Path(label["_file"])
-        cached = cache / f"{video.name}.{model}.npz" if cache else None
-        if cached is not None and cached.exists() and cached.stat().st_mtime >= video.stat().st_mtime:
-            track = PoseTrack.from_npz(cached)
-        else:
-            track, _ = track_video(video, model)
-            if cached is not None:
-                cache.mkdir(parents=True, exist_ok=True)
-                track.to_npz(cached)
-        return build_report(analyze_track(get_exercise(label["exercise"]), track), str(video), model)
-
-    return analyse
+    return lambda label: analyse_label(label, model, cache)
 
 
 def _print_accuracy(summary: dict, folder: Path) -> None:
