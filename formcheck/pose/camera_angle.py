@@ -79,12 +79,12 @@ CALIBRATION: dict[str, dict[str, CueCalibration]] = {
         "trunk_world": CueCalibration(7.6, 0.5, 4.3),
     },
     SIDE_LYING_FRONT_VIEW: {
-        "trunk_depth": CueCalibration(5.5, 0.5, 10.9),
-        "trunk_world": CueCalibration(2.0, 0.85, 9.8),
+        "trunk_depth": CueCalibration(4.3, 0.5, 7.4),
+        "trunk_world": CueCalibration(7.5, 0.5, 8.9),
     },
 }
 #: Typical error of the combined estimate per set-up on the tuning set (leave-one-out, degrees).
-COMBINED_SIGMA_DEG: dict[str, float] = {LYING_SIDE_VIEW: 7.5, SIDE_LYING_FRONT_VIEW: 14.6}
+COMBINED_SIGMA_DEG: dict[str, float] = {LYING_SIDE_VIEW: 7.5, SIDE_LYING_FRONT_VIEW: 11.4}
 #: Set-ups without rendered clips: raw geometry, an error guessed from the lying set-ups.
 UNCALIBRATED_SIGMA_DEG = 15.0
 
