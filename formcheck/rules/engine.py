@@ -20,7 +20,7 @@ import numpy as np
 
 from formcheck.rules.cycles import CycleBouts
 from formcheck.rules.exercise import Exercise
-from formcheck.rules.fault_watch import FaultWatch, fault_event
+from formcheck.rules.fault_watch import FaultWatch, drop_explained, fault_event
 from formcheck.rules.holds import HoldTracker, fault_value
 from formcheck.rules.signal_shapes import finite_or_low, plateau, track_rest
 from formcheck.signals.body_side import physical_side
@@ -295,6 +295,7 @@ class ExerciseEngine:
         span = max(end - start, 1e-6)
         frame_dt = np.median(np.diff(t)) if len(t) > 1 else 0.0
         tracked = min(1.0, (in_rep.sum() * frame_dt) / span) if frame_dt > 0 else 1.0
+        faults = drop_explained(faults, self.ex.faults)
         return Rep(index=index, side=self._side_of(rep), start_s=float(start),
                    peak_s=float(rep["peak_t"]), end_s=float(end), rom=float(peak), peak_value=float(key[0]),
                    hold_s=hold_s, hold_start_s=hold_start, faults=sorted(faults, key=lambda e: e.at_s),

@@ -87,6 +87,12 @@ class Fault:
     min_duration_s: float = 0.25
     confidence: str = "high"
     note: str = ""
+    # Faults that, when found on the same rep, are the root cause of this one's signal too
+    # (a torso rolling back moves the hips): this one is then not reported as well.
+    explained_by: tuple[str, ...] = ()
+    # Judged only when the camera is turned at most this far from the exercise's view
+    # (measured on the fault benchmark); None: from any turn the exercise is counted from.
+    max_turn_deg: float | None = None
 
     def triggered(self, value: float) -> bool:
         return Condition(self.signal, self.above, self.below).holds(value)
@@ -235,7 +241,10 @@ def _fault(r: FieldReader, signals: dict) -> Fault:
               above=r.get("above", float, None), below=r.get("below", float, None),
               relative=r.get("relative", bool, False), min_duration_s=r.get("min_duration_s", float, 0.25),
               confidence=r.get("confidence", str, "high", choices=("high", "medium", "low")),
-              note=r.get("note", str, ""))
+              note=r.get("note", str, ""), explained_by=r.strings("explained_by"),
+              max_turn_deg=r.get("max_turn_deg", float, None))
+    if f.max_turn_deg is not None and not 0 < f.max_turn_deg <= 90:
+        r.fail("max_turn_deg", "must be between 0 and 90 (degrees)")
     if f.signal not in signals:
         r.fail("signal", f"{f.signal!r} is not a declared signal ({', '.join(signals)})")
     if f.above is None and f.below is None:
@@ -244,6 +253,62 @@ def _fault(r: FieldReader, signals: dict) -> Fault:
         r.fail("code", "use letters, digits and underscores")
     r.done()
     return f
+
+
+def _rep_rule(rep_r: FieldReader | None, signals: dict) -> RepRule | None:
+    if rep_r is None:
+        return None
+    rep = RepRule(signal=rep_r.get("signal", str, choices=tuple(signals)),
+                  direction=rep_r.get("direction", str, "up", choices=("up", "down")),
+                  min_rom=rep_r.get("min_rom", float, 15.0),
+                  min_duration_s=rep_r.get("min_duration_s", float, 0.4),
+                  side_joint=rep_r.get("side_joint", str, "knee", choices=tuple(SIDE_PARTS)),
+                  side_by=rep_r.get("side_by", str, "moves", choices=("moves", "stays")))
+    if rep.min_rom <= 0:
+        rep_r.fail("min_rom", "must be positive")
+    rep_r.done()
+    return rep
+
+
+def _hold_rule(hold_r: FieldReader | None, signals: dict, origin: str) -> HoldRule | None:
+    if hold_r is None:
+        return None
+    conds = []
+    position = hold_r.get("position", list)
+    if not position:
+        hold_r.fail("position", "list at least one condition, e.g. {signal = \"...\", above = 60}")
+    for i, c in enumerate(position):
+        cr = FieldReader(c, f"hold.position[{i}]", origin)
+        cond = Condition(cr.get("signal", str, choices=tuple(signals)), cr.get("above", float, None),
+                         cr.get("below", float, None))
+        if cond.above is None and cond.below is None:
+            cr.fail("above", "a position condition needs 'above' or 'below'")
+        cr.done()
+        conds.append(cond)
+    settle = hold_r.get("settle_speed", float, None)
+    if settle is not None and settle <= 0:
+        hold_r.fail("settle_speed", "must be positive (signal units per second)")
+    side_signal = hold_r.get("side_signal", str, None, choices=tuple(signals))
+    if side_signal is not None and signals[side_signal].sides != "working":
+        hold_r.fail("side_signal", f"{side_signal!r} must have sides = \"working\" (one value per side)")
+    hold = HoldRule(tuple(conds), hold_r.get("min_hold_s", float, 1.0), hold_r.get("grace_s", float, 1.0),
+                    settle, side_signal, hold_r.get("side_pick", str, "max", choices=("max", "min")))
+    hold_r.done()
+    return hold
+
+
+def _faults(r: FieldReader, signals: dict, rep: RepRule | None, origin: str) -> tuple[Fault, ...]:
+    faults_raw = r.get("faults", list, [])
+    faults = tuple(_fault(FieldReader(f, f"faults[{i}]", origin), signals) for i, f in enumerate(faults_raw))
+    codes = {f.code for f in faults}
+    for i, f in enumerate(faults):
+        where = FieldReader(faults_raw[i], f"faults[{i}]", origin)
+        if rep is None and f.check == "peak":
+            where.fail("check", "'peak' needs a [rep] rule; a hold exercise checks faults 'during' the hold")
+        unknown = [c for c in f.explained_by if c not in codes or c == f.code]
+        if unknown:
+            where.fail("explained_by", f"{', '.join(unknown)} is not another fault of this exercise")
+    return faults
 
 
 def parse_exercise(data: dict, origin: str) -> Exercise:
@@ -257,52 +322,13 @@ def parse_exercise(data: dict, origin: str) -> Exercise:
         r.fail("signals", "declare between 1 and 64 signals")
     signals = {name: _signal(name, FieldReader(spec, f"signals.{name}", origin)) for name, spec in sig_table.items()}
     kind = r.get("kind", str, choices=KINDS)
-    rep = hold = None
-    rep_r = r.table("rep", None)
-    if rep_r is not None:
-        rep = RepRule(signal=rep_r.get("signal", str, choices=tuple(signals)),
-                      direction=rep_r.get("direction", str, "up", choices=("up", "down")),
-                      min_rom=rep_r.get("min_rom", float, 15.0),
-                      min_duration_s=rep_r.get("min_duration_s", float, 0.4),
-                      side_joint=rep_r.get("side_joint", str, "knee", choices=tuple(SIDE_PARTS)),
-                      side_by=rep_r.get("side_by", str, "moves", choices=("moves", "stays")))
-        if rep.min_rom <= 0:
-            rep_r.fail("min_rom", "must be positive")
-        rep_r.done()
-    hold_r = r.table("hold", None)
-    if hold_r is not None:
-        conds = []
-        position = hold_r.get("position", list)
-        if not position:
-            hold_r.fail("position", "list at least one condition, e.g. {signal = \"...\", above = 60}")
-        for i, c in enumerate(position):
-            cr = FieldReader(c, f"hold.position[{i}]", origin)
-            cond = Condition(cr.get("signal", str, choices=tuple(signals)), cr.get("above", float, None),
-                             cr.get("below", float, None))
-            if cond.above is None and cond.below is None:
-                cr.fail("above", "a position condition needs 'above' or 'below'")
-            cr.done()
-            conds.append(cond)
-        settle = hold_r.get("settle_speed", float, None)
-        if settle is not None and settle <= 0:
-            hold_r.fail("settle_speed", "must be positive (signal units per second)")
-        side_signal = hold_r.get("side_signal", str, None, choices=tuple(signals))
-        if side_signal is not None and signals[side_signal].sides != "working":
-            hold_r.fail("side_signal", f"{side_signal!r} must have sides = \"working\" (one value per side)")
-        hold = HoldRule(tuple(conds), hold_r.get("min_hold_s", float, 1.0), hold_r.get("grace_s", float, 1.0),
-                        settle, side_signal, hold_r.get("side_pick", str, "max", choices=("max", "min")))
-        hold_r.done()
+    rep = _rep_rule(r.table("rep", None), signals)
+    hold = _hold_rule(r.table("hold", None), signals, origin)
     if kind in ("reps", "cyclic") and rep is None:
         r.fail("rep", f"a {kind} exercise needs a [rep] table")
     if kind == "hold" and hold is None:
         r.fail("hold", "a hold exercise needs a [hold] table")
-    faults_raw = r.get("faults", list, [])
-    faults = tuple(_fault(FieldReader(f, f"faults[{i}]", origin), signals) for i, f in enumerate(faults_raw))
-    if rep is None:
-        for i, f in enumerate(faults):
-            if f.check == "peak":
-                FieldReader(faults_raw[i], f"faults[{i}]", origin).fail(
-                    "check", "'peak' needs a [rep] rule; a hold exercise checks faults 'during' the hold")
+    faults = _faults(r, signals, rep, origin)
     d = r.table("dosage")
     dosage = Dosage(text=d.get("text", str), reps=d.pair("reps", int), hold_s=d.pair("hold_s", float),
                     holds=d.pair("holds", int), each_side=d.get("each_side", bool, False),

@@ -44,3 +44,14 @@ def fault_scalar(value: np.ndarray, ref: np.ndarray | None, relative: bool) -> f
         d = v - np.asarray(ref, float)
         return float(np.linalg.norm(d))
     return float(v.reshape(-1)[0])
+
+
+def drop_explained(events: list[FaultEvent], faults: tuple[Fault, ...]) -> list[FaultEvent]:
+    """The events left once those explained by another event's fault (``explained_by``) are dropped.
+
+    One movement can trip several checks (a torso rolling back moves the hips too); the
+    person is told the root cause, whose cue fixes both.
+    """
+    found = {e.code for e in events}
+    explained = {f.code for f in faults if any(c in found for c in f.explained_by)}
+    return [e for e in events if e.code not in explained]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.rules.exercise import Exercise, Fault
-from formcheck.rules.fault_watch import FaultWatch, fault_event, fault_scalar
+from formcheck.rules.fault_watch import FaultWatch, drop_explained, fault_event, fault_scalar
 from formcheck.rules.signal_shapes import settled_span
 from formcheck.rules.verdicts import FaultEvent, Hold
 
@@ -113,7 +113,7 @@ class HoldTracker:
             return
         start, end = settled_span(h["samples"], self.ex.hold.settle_speed) or (h["start"], h["last_in"])
         if end - start >= self.ex.hold.min_hold_s:
-            faults = [w.fired for w in h["watches"] if w.fired is not None]
+            faults = drop_explained([w.fired for w in h["watches"] if w.fired is not None], self.ex.faults)
             side = SIDES[int(np.argmax(h["sides"]))] if self.ex.sided and sum(h["sides"]) else None
             self.holds.append(Hold(side, start, end, faults, bridged_s=round(h["bridged"], 2)))
 
