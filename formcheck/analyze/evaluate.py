@@ -171,13 +171,15 @@ def score_clip(label: dict, report: dict) -> ClipScore:
     _score_sides(s, reps, true_reps, match)
     if "faults" in label:
         s.faults_labelled = True
-        truth = {(f["code"], f["rep"] - 1) for f in label["faults"] if "rep" in f}
+        # A fault the report declined to judge from this camera view is neither found nor missed.
+        truth = {(f["code"], f["rep"] - 1) for f in label["faults"] if "rep" in f and f["code"] not in s.not_checked}
         found = set()
         for r in reps:
             for f in r["faults"]:
                 _tally(s, f["code"], match.get(r["index"]), truth, found, f"rep {r['index']}")
         # Hold exercises: faults belong to holds (1-based "hold" in the label), matched by overlap.
-        hold_truth = {(f["code"], f["hold"] - 1) for f in label["faults"] if "hold" in f}
+        hold_truth = {(f["code"], f["hold"] - 1) for f in label["faults"]
+                      if "hold" in f and f["code"] not in s.not_checked}
         hold_found = set()
         true_holds = label.get("holds", [])
         for i, h in enumerate(report["holds"], 1):

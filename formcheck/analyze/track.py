@@ -6,7 +6,7 @@ product concludes can be tested on synthetic landmark sequences.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 import numpy as np
@@ -18,6 +18,7 @@ from formcheck.pose.landmarks import PoseTrack
 from formcheck.signals.measures import SignalSet, compute_signals
 from formcheck.pose.tracking import TrackingReport, assess_tracking
 from formcheck.signals.windowed import WindowedCleaner
+from formcheck.analyze.view_limits import apply_view_limits
 
 
 @dataclass
@@ -30,6 +31,9 @@ class SessionResult:
     engine: ExerciseEngine
     verdicts: list[FrameVerdict]
     tracking: TrackingReport
+    # Faults the camera's view cannot judge (formcheck.analyze.view_limits), with the reason.
+    not_checked: list[dict] = field(default_factory=list)
+    camera_turn_deg: float | None = None
 
 
 def frame_inputs(signals: SignalSet, detected: np.ndarray) -> Iterator[FrameInput]:
@@ -130,8 +134,10 @@ class SessionStream:
             self._run_engine(track)
         self.engine.finish()
         signals = compute_signals(self.exercise, track)
+        camera, not_checked = apply_view_limits(self.exercise, raw, self.engine)
         return SessionResult(self.exercise, track, signals, self.engine, self.verdicts,
-                             assess_tracking(self.exercise, raw, self.engine))
+                             assess_tracking(self.exercise, raw, self.engine), not_checked,
+                             None if camera is None else round(camera.turn_deg, 1))
 
     def raw_track(self) -> PoseTrack:
         """Every row pushed, as a PoseTrack (what landmarks.npz keeps)."""

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from formcheck.analyze.view_limits import apply_view_limits
 from formcheck.analyze.track import SessionResult
 from formcheck.errors import FormcheckError
 from formcheck.live.store import LandmarkSpool, VerdictLog
@@ -255,7 +256,9 @@ class LiveSession:
         if self.counting_from is None:
             advice = f" ({self.last_guidance})" if self.last_guidance else ""
             tracking.warnings.insert(0, f"Counting never started: the camera set-up check did not pass{advice}.")
-        return SessionResult(self.exercise, clean_set, signals, self.engine, self.verdicts, tracking)
+        camera, not_checked = apply_view_limits(self.exercise, self.raw_track(start), self.engine)
+        return SessionResult(self.exercise, clean_set, signals, self.engine, self.verdicts, tracking, not_checked,
+                             None if camera is None else round(camera.turn_deg, 1))
 
 
 # ------------------------------------------------------------------------------ the session's report

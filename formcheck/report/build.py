@@ -176,6 +176,9 @@ def _build_report(result: SessionResult, source: str, model: str | None = None) 
         "holds": holds,
         # A rep still up when the recording stopped: its hold counts, the rep does not.
         "cut_short_reps": [r.to_dict() for r in getattr(eng, "cut_short", [])],
+        # Faults this camera view cannot judge: neither flagged nor passed (issue 14).
+        "not_checked": [dict(e) for e in result.not_checked],
+        "camera_turn_deg": result.camera_turn_deg,
         "summary": {
             "rep_count": len(reps),
             "reps_by_side": by_side,
@@ -189,7 +192,7 @@ def _build_report(result: SessionResult, source: str, model: str | None = None) 
                                   "each_side": ex.dosage.each_side}},
             "went_well": well,
             "to_fix": to_fix,
-            "not_checked": list(ex.unchecked),
+            "not_checked": list(ex.unchecked) + [e["reason"] for e in result.not_checked],
             # issue 6: cyclic exercises (cycles, cadence_per_min, active_s, bouts, by_side) and holds per side
             "cycles": eng.cycle_summary() if ex.kind == "cyclic" else None,
             "holds_by_side": eng.holds_by_side(),

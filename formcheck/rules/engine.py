@@ -388,6 +388,13 @@ class ExerciseEngine:
         """
         return [r["peak_t"] for r in (self._rep, self._returning) if r is not None]
 
+    def drop_faults(self, codes: set[str]) -> None:
+        """Forget these faults on every rep and hold (the camera's view cannot judge them)."""
+        if not codes:
+            return
+        for item in [*self.reps, *self.cut_short, *self.holds]:
+            item.faults = [f for f in item.faults if f.code not in codes]
+
     def finish(self) -> None:
         """Close whatever is open at the end of the session (a cut-short session keeps its reps)."""
         if self._lost_since is not None and self.last_t is not None:
