@@ -7,8 +7,8 @@ import pytest
 
 from formcheck.pose.landmarks import INDEX
 from formcheck.synth.error_fit import ClipPair, fit_error_model
-from formcheck.synth.error_model import (DEFAULT_PATH, apply_error_model, body_size_px, clip_geometry, infer_view,
-                                         load_model, pose_drivers)
+from formcheck.synth.error_model import (DEFAULT_PATH, apply_error_model, body_size_px, clip_geometry,
+                                         coupling_matrix, infer_view, load_model, pose_drivers)
 from formcheck.synth.generate import CameraSpec, TrackerNoise, synthetic_track
 from formcheck.synth.motion import MotionScript
 
@@ -34,9 +34,9 @@ def _known_params() -> dict:
     bias = np.zeros((33, 2))
     bias[[INDEX["left_hip"], INDEX["right_hip"]]] = [0.06, -0.08]
     xy = _component(bias=bias, sigma=0.012, tau=0.4)
-    coupling = np.zeros((33, 2, 12))
-    coupling[INDEX["left_hip"], 0, 1] = 0.1  # near/top hip slides head-ward as its thigh turns down
-    xy["coupling"] = coupling.tolist()
+    coefs = [0.0] * 12
+    coefs[1] = 0.1  # the near/top hip slides head-ward as its thigh turns down
+    xy["coupling"] = {ex: [[INDEX["left_hip"], 0, 1.0, coefs]] for ex in ("bridge", "clamshell")}
     xy["outliers"] = {"rate": [0.0] * 33, "run_frames": 1.0, "size_log_mean": 0.0, "size_log_sd": 0.1}
     depth = _component(d=1, sigma=0.02, tau=0.3)
     depth["gain"] = 2.0
@@ -67,7 +67,7 @@ def test_fit_recovers_known_parameters():
         for exercise in ("bridge", "clamshell"):
             exact = _exact(exercise, seed)
             view = "side" if exercise == "bridge" else "front"
-            real = apply_error_model(exact, known, rng, view)
+            real = apply_error_model(exact, known, rng, view, exercise)
             pairs.append(ClipPair(f"{exercise}{seed}", view, real, exact, 0.0, {"exercise": exercise}))
     fitted = fit_error_model(pairs)
     for view in ("side", "front"):
@@ -80,7 +80,7 @@ def test_fit_recovers_known_parameters():
         # what it predicts, not coefficient by coefficient.
         pair = next(p for p in pairs if p.view == view)
         drivers = pose_drivers(pair.exact, clip_geometry(pair.exact, view))
-        coupling = np.array(vp["xy"]["coupling"][pair.label["exercise"]])
+        coupling = coupling_matrix(vp["xy"]["coupling"][pair.label["exercise"]], (33, 2), 12)
         want = 0.1 * drivers[:, 1]
         assert np.std(drivers @ coupling[HIP, 0] - want) < 0.3 * np.std(want)
         assert np.std(drivers @ coupling[KNEE, 0]) < 0.3 * np.std(want)

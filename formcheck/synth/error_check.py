@@ -18,6 +18,7 @@ from formcheck.synth.error_model import apply_error_model, clip_geometry, joint_
 from formcheck.pose.landmarks import LANDMARK_NAMES, PoseTrack
 
 REPORT_GROUPS = ("face", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "foot")
+TURN_BUCKETS = ((0, 15), (15, 30), (30, 61))
 
 
 def _key_angle_error(track: PoseTrack, exact: PoseTrack, exercise: str) -> np.ndarray:
@@ -37,7 +38,7 @@ def track_stats(track: PoseTrack, exact: PoseTrack, view: str, exercise: str) ->
     g = clip_geometry(exact, view)
     err = np.linalg.norm(track.pixel_xy - exact.pixel_xy, axis=-1)  # (T, 33) px, labels as reported
     step = np.linalg.norm(np.diff(track.pixel_xy - exact.pixel_xy, axis=0), axis=-1)
-    out = {"body_px": g.body_px, "err": {}, "step": {}, "vis": {}}
+    out = {"body_px": g.body_px, "turn": g.turn_deg, "err": {}, "step": {}, "vis": {}}
     for grp in REPORT_GROUPS:
         cols = [i for i, n in enumerate(LANDMARK_NAMES) if joint_group(n) == grp]
         e, s = err[:, cols], step[:, cols]
@@ -89,6 +90,23 @@ def compare(pairs: list[ClipPair], params: dict, draws: int = 3, seed: int = 0) 
         body = float(np.median([s["body_px"] for s in slot["real"]]))
         out[view] = {"clips": len(slot["names"]), "body_px": body,
                      "real": _pool(slot["real"], body), "sim": _pool(slot["sim"], body)}
+    out["by_turn"] = _by_turn([s for v in by_view.values() for s in v["real"]],
+                              [s for v in by_view.values() for s in v["sim"]])
+    return out
+
+
+def _by_turn(real: list[dict], sim: list[dict]) -> dict:
+    """Hip, knee and ankle error (body lengths) by camera turn bucket: does the turn matter, and is it modelled?"""
+    out = {}
+    for lo, hi in TURN_BUCKETS:
+        row = {}
+        for name, stats in (("real", real), ("sim", sim)):
+            e = [np.concatenate([s["err"][g] for g in ("hip", "knee", "ankle")]) for s in stats if lo <= s["turn"] < hi]
+            e = np.concatenate(e) if e else np.zeros(0)
+            row[name] = {"clips": sum(lo <= s["turn"] < hi for s in stats),
+                         "median": float(np.median(e)) if len(e) else None,
+                         "p95": float(np.percentile(e, 95)) if len(e) else None}
+        out[f"{lo}-{hi} deg"] = row
     return out
 
 
@@ -96,21 +114,32 @@ def format_comparison(result: dict) -> str:
     """The comparison as a plain-text table."""
     lines = []
     for view, r in result.items():
+        if view == "by_turn":
+            continue
         lines.append(f"[{view} view: {r['clips']} held-out clips, body length median {r['body_px']:.0f} px]")
         lines.append(f"  {'group':9s} {'median real/sim':>22s} {'p95 real/sim':>24s} {'step real/sim':>16s} "
                      f"{'vis real/sim':>12s}")
         for grp in REPORT_GROUPS:
             a, b = r["real"]["groups"][grp], r["sim"]["groups"][grp]
             vis = (f"{a['vis_median']:.2f}/{b['vis_median']:.2f}" if a["vis_median"] is not None else "-")
-            lines.append(f"  {grp:9s} {a['median']:.3f}/{b['median']:.3f} ({a['median_px']:4.1f}/{b['median_px']:4.1f}px)"
+            lines.append(f"  {grp:9s} {a['median']:.3f}/{b['median']:.3f} "
+                         f"({a['median_px']:4.1f}/{b['median_px']:4.1f}px)"
                          f" {a['p95']:.3f}/{b['p95']:.3f} ({a['p95_px']:5.1f}/{b['p95_px']:5.1f}px)"
                          f" {a['step_median']:.4f}/{b['step_median']:.4f} {vis:>12s}")
         a, b = r["real"], r["sim"]
         lines.append(f"  leg swaps {a['leg_swap_rate']:.3f}/{b['leg_swap_rate']:.3f} of decidable frames "
-                     f"({a['swap_decidable']}/{b['swap_decidable']}); dropouts {a['dropout_rate']:.4f}/{b['dropout_rate']:.4f}")
+                     f"({a['swap_decidable']}/{b['swap_decidable']}); "
+                     f"dropouts {a['dropout_rate']:.4f}/{b['dropout_rate']:.4f}")
         if a["key_median"] is not None:
             lines.append(f"  key signal |error| median {a['key_median']:.2f}/{b['key_median']:.2f}, "
                          f"p95 {a['key_p95']:.2f}/{b['key_p95']:.2f}")
+    lines.append("[hip, knee and ankle error by camera turn: median and p95 real/sim (clips)]")
+    for bucket, row in result.get("by_turn", {}).items():
+        a, b = row["real"], row["sim"]
+        if a["median"] is None:
+            continue
+        lines.append(f"  {bucket:10s} {a['median']:.3f}/{b['median']:.3f}  {a['p95']:.3f}/{b['p95']:.3f}"
+                     f"  ({a['clips']})")
     return "\n".join(lines)
 
 
@@ -181,7 +210,8 @@ def format_model(params: dict) -> str:
                 sd = np.sqrt(np.mean(xy["bias_sd"][cols] ** 2))
                 nz = np.sqrt(np.mean(noise[cols] ** 2))
                 lines.append(f"  {role + ' ' + grp:16s} {b:.3f} ({b * ref:4.1f}px) / {sd:.3f} ({sd * ref:4.1f}px) / "
-                             f"{nz:.3f} ({nz * ref:3.1f}px), {np.median(xy['tau_s'][cols]):.2f} s / {rate[cols].mean():.4f}")
+                             f"{nz:.3f} ({nz * ref:3.1f}px), {np.median(xy['tau_s'][cols]):.2f} s / "
+                             f"{rate[cols].mean():.4f}")
         sw, dr = vp["swaps"]["legs"], vp["dropouts"]
         lines.append(f"  leg swaps {sw['frame_rate']:.4f} of {sw['decidable_frames']} decidable frames "
                      f"({sw['episodes_per_s']:.3f}/s, {sw['mean_s']:.2f} s long, {sw['clips_with']} clips); arm swaps "

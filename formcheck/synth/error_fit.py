@@ -20,8 +20,8 @@ from typing import Iterator
 import numpy as np
 
 from formcheck.pose.landmarks import PoseTrack
-from formcheck.synth.error_model import (_KEY, DRIVER_BONES, JOINT_GROUPS, LIMBS, OUTLIER_BODY, ROLES, clip_errors,
-                                         error_scale, joint_group, role_names)
+from formcheck.synth.error_model import (_KEY, COUPLED, DRIVER_BONES, JOINT_GROUPS, LIMBS, OUTLIER_BODY, ROLES,
+                                         clip_errors, error_scale, joint_group, role_names)
 
 #: The rebuilt exact track must put every joint within this of the stored truth, px.
 REBUILD_TOLERANCE_PX = 0.5
@@ -150,7 +150,8 @@ def _ridge(rs: list[np.ndarray], xs: list[np.ndarray]) -> np.ndarray:
 
 
 def _fit_coupling(rs: list[np.ndarray], xs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The pose coupling, kept only for the joint axes where it predicts clips it was not fitted on.
+    """The pose coupling of the ``COUPLED`` joints, kept only for the joint axes where it predicts
+    clips it was not fitted on.
 
     Ridge (``COUPLING_RIDGE`` x frames) because a joint that barely moves offers nearly
     collinear drivers. Each (joint, axis) is then tried leave-one-clip-out: where the
@@ -158,12 +159,14 @@ def _fit_coupling(rs: list[np.ndarray], xs: list[np.ndarray]) -> tuple[np.ndarra
     dropped, so replayed tracks do not gain motion-locked error that MediaPipe lacks.
     Returns the coupling and the cross-validated R^2.
     """
-    coupling = _ridge(rs, xs)
+    coupling = np.zeros((rs[0].shape[1], rs[0].shape[2], xs[0].shape[1]))
+    coupling[COUPLED] = _ridge([r[:, COUPLED] for r in rs], xs)
     if len(rs) < 3:  # nothing to validate on: no coupling
         return np.zeros_like(coupling), np.zeros(coupling.shape[:2])
     press, total = np.zeros(coupling.shape[:2]), np.zeros(coupling.shape[:2])
     for k in range(len(rs)):
-        held = _ridge(rs[:k] + rs[k + 1:], xs[:k] + xs[k + 1:])
+        held = np.zeros_like(coupling)
+        held[COUPLED] = _ridge([r[:, COUPLED] for r in rs[:k] + rs[k + 1:]], xs[:k] + xs[k + 1:])
         r = rs[k]
         pred = np.einsum("tp,jdp->tjd", np.nan_to_num(xs[k]), held)
         press += np.nansum((r - pred) ** 2, axis=0)
@@ -171,7 +174,7 @@ def _fit_coupling(rs: list[np.ndarray], xs: list[np.ndarray]) -> tuple[np.ndarra
     with np.errstate(invalid="ignore", divide="ignore"):
         r2 = np.where(total > 0, 1.0 - press / total, 0.0)
     coupling[r2 < COUPLING_MIN_R2] = 0.0
-    return coupling, r2
+    return coupling, r2  # joints outside COUPLED: no coupling, R^2 0
 
 
 def _clip_noise(r: np.ndarray, dt: float, common: bool) -> dict:
@@ -214,16 +217,18 @@ def fit_series(errs: list[np.ndarray], dts: list[float], names: list[str], outli
         bias, sigma = stack("bias"), stack("sigma")
         med_sigma = np.nanmedian(sigma, axis=0)
         level = np.nanmedian(np.log(sigma / med_sigma).reshape(len(clips), -1), axis=1)
-        spec = {"bias_mean": np.nanmean(bias, axis=0), "bias_sd": np.nanstd(bias, axis=0, ddof=1 if len(clips) > 1 else 0),
+        spec = {"bias_mean": np.nanmean(bias, axis=0),
+                "bias_sd": np.nanstd(bias, axis=0, ddof=1 if len(clips) > 1 else 0),
                 "sigma": med_sigma, "tau_s": np.nanmedian(stack("tau"), axis=0),
                 "clip_log_sd": float(np.nanstd(level)) if len(clips) > 1 else 0.0}
         if common:
             spec.update(common_sigma=np.nanmedian(stack("common_sigma"), axis=0),
                         common_tau_s=np.nanmedian(stack("common_tau"), axis=0))
     spec = {k: np.round(np.nan_to_num(np.asarray(v, float)), 4).tolist() for k, v in spec.items()}
-    if coupling:
-        spec["coupling"] = {g: np.round(c, 4).tolist() for g, c in coupling.items()}
-        spec["coupling_cv_r2"] = {g: np.round(r, 3).tolist() for g, r in cv_r2.items()}
+    if coupling:  # sparse: only the joint axes that kept a coupling, with their cross-validated R^2
+        spec["coupling"] = {g: [[int(j), int(d), round(float(cv_r2[g][j, d]), 3), np.round(c[j, d], 3).tolist()]
+                                for j, d in zip(*np.nonzero(np.abs(c).sum(axis=2)))]
+                            for g, c in coupling.items()}
     if outlier_at is not None:
         spec["outliers"] = _outlier_spec(sum(c["out_n"] for c in clips), sum(c["seen_n"] for c in clips),
                                          [n for c in clips for n in c["runs"]],
@@ -248,8 +253,7 @@ def _forward_fill(s: np.ndarray) -> np.ndarray:
     """Carry the last decided state across undecidable frames: a swap lasts until seen undone."""
     idx = np.where(np.isfinite(s), np.arange(len(s)), 0)
     np.maximum.accumulate(idx, out=idx)
-    out = s[idx]
-    return out
+    return s[idx]
 
 
 def fit_view(measured: list[dict]) -> dict:
@@ -306,7 +310,8 @@ def fit_scale(measured: dict[str, list[dict]], views: dict) -> dict:
                         + [np.log(body / ref_body), (turn - ref_turn) / 60.0]).astype(float)
     ok = np.isfinite(level) & (level > 0)
     if ok.sum() < len(names) + 4:  # too few clips to tell: no law
-        return {"size_slope": 0.0, "turn_slope": 0.0, "ref_body_px": round(ref_body, 1), "ref_turn_deg": round(ref_turn, 1)}
+        return {"size_slope": 0.0, "turn_slope": 0.0, "ref_body_px": round(ref_body, 1),
+                "ref_turn_deg": round(ref_turn, 1)}
     coef, *_ = np.linalg.lstsq(x[ok], np.log(level[ok]), rcond=None)
     return {"size_slope": round(float(np.clip(coef[-2], -1.0, 0.5)), 3),
             "turn_slope": round(float(np.clip(coef[-1], -1.0, 1.0)), 3),

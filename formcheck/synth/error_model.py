@@ -54,6 +54,9 @@ JOINT_GROUPS = {
 #: as image vectors in body lengths minus their clip median. MediaPipe's hips slide along the
 #: thigh as a knee opens; this is the part of its error that follows the movement.
 DRIVER_BONES = ((23, 25), (25, 27), (24, 26), (26, 28), (23, 11), (24, 12))
+#: The joints whose pose coupling is kept: the ones the hip exercises' rules measure.
+COUPLED = [INDEX[f"{s}_{j}"] for s in ("left", "right")
+           for j in ("shoulder", "hip", "knee", "ankle", "heel", "foot_index")]
 _KEY = [INDEX[f"{s}_{j}"] for s in ("left", "right") for j in ("shoulder", "hip", "knee", "ankle")]
 _MIRROR = np.array([INDEX[n.replace("left", "@").replace("right", "left").replace("@", "right")]
                     for n in LANDMARK_NAMES])
@@ -224,7 +227,8 @@ def clip_errors(real: PoseTrack, exact: PoseTrack, view: str | None = None) -> d
     det = real.detected
     xy[~det], world[~det] = np.nan, np.nan
     return {"geometry": g, "xy": xy, "world": world, "drivers": pose_drivers(exact, g),
-            "z_real": (rz * w / g.body_px)[:, g.perm, None], "z_exact": (exact.image_xyz[..., 2] * w / g.body_px)[:, g.perm, None],
+            "z_real": (rz * w / g.body_px)[:, g.perm, None],
+            "z_exact": (exact.image_xyz[..., 2] * w / g.body_px)[:, g.perm, None],
             "vis": np.where(det[:, None], _logit(rv), np.nan)[:, g.perm, None], "detected": det, "swaps": swaps}
 
 
@@ -273,6 +277,14 @@ def _outliers(rng: np.random.Generator, n: int, dims: int, spec: dict) -> np.nda
     return out
 
 
+def coupling_matrix(entries: list, shape: tuple[int, int], drivers: int) -> np.ndarray:
+    """(J, D, P) dense pose coupling from the stored ``[joint, axis, cv_r2, coefficients]`` entries."""
+    out = np.zeros((*shape, drivers))
+    for j, d, _, coef in entries:
+        out[j, d] = coef
+    return out
+
+
 def sample_series(rng: np.random.Generator, spec: dict, n: int, dt: float, drivers: np.ndarray | None = None,
                   size: float = 1.0, exercise: str | None = None) -> np.ndarray:
     """(n, J, D) errors of one component: clip bias + pose coupling + shared and per-joint AR(1) noise + gross errors.
@@ -283,11 +295,9 @@ def sample_series(rng: np.random.Generator, spec: dict, n: int, dt: float, drive
     """
     mean = np.asarray(spec["bias_mean"], float)
     bias = mean + size * rng.normal(0.0, np.asarray(spec["bias_sd"], float))
-    coupling = spec.get("coupling")
-    if isinstance(coupling, dict):
-        coupling = coupling.get(exercise or "")
-    if drivers is not None and coupling is not None:
-        bias = bias + np.einsum("tp,jdp->tjd", drivers, np.asarray(coupling, float))
+    entries = spec.get("coupling", {}).get(exercise or "")
+    if drivers is not None and entries:
+        bias = bias + np.einsum("tp,jdp->tjd", drivers, coupling_matrix(entries, mean.shape, drivers.shape[1]))
     scale = size * float(np.exp(rng.normal(0.0, spec.get("clip_log_sd", 0.0))))
     sigma = np.asarray(spec["sigma"], float)
     noise = _ar1(rng, n, scale * sigma, np.asarray(spec["tau_s"], float), dt)
