@@ -20,6 +20,7 @@ from formcheck.pose.landmarks import LANDMARK_NAMES
 MEASURES = {  # measure -> number of points it takes
     "angle": 3, "floor_angle": 3, "ceiling_angle": 3, "elevation": 2, "between": 4, "ratio": 4, "depth_tilt": 2, "body_roll": 4,
     "position": 3, "angle_3d": 3, "swing": 2, "height": 4, "tilt": 4,
+    "least_angle": 6,
 }
 SIDES = ("none", "visible", "working", "near")
 KINDS = ("reps", "hold", "cyclic")

@@ -120,3 +120,14 @@ def position_in(a: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
     """Image position of a in units of the length |c-d| (for 'hips moving' style checks)."""
     scale = np.linalg.norm(c - d, axis=-1, keepdims=True)
     return a / scale
+
+
+def least_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray,
+                d: np.ndarray, e: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """The smaller of the joint angles a-b-c and d-e-f, degrees: the more bent of two joints.
+
+    Label-free (issue 14): when one leg works bent and the other lies straight (prone hip
+    extension), the bent knee is the smaller angle whichever leg MediaPipe names left, so a
+    label swap at the top of a lift does not read the straight leg as the lifting knee.
+    """
+    return np.fmin(joint_angle(a, b, c), joint_angle(d, e, f))

@@ -34,8 +34,15 @@ _MEASURE_FUNCS = {
     "swing": geometry.segment_swing,
     "height": geometry.height_above,
     "tilt": geometry.line_tilt,
+    "least_angle": geometry.least_angle,
 }
 _WORLD_MEASURES = {"depth_tilt", "body_roll", "angle_3d"}
+# Image positions measured from the picture's centre instead of its corner (issue 14). A
+# position is divided by a body length that changes a little frame to frame (MediaPipe's hip
+# landmarks slide along the thigh as a knee opens); counted from the corner, a 5 % change in
+# that length moved a clamshell's hips by 0.2 trunk lengths with the hips still. From the
+# centre, where the camera is aimed, the same change moves them by a few hundredths.
+_CENTRED_MEASURES = {"position"}
 
 
 @dataclass
@@ -83,6 +90,8 @@ def _measure(sig: Signal, coords: np.ndarray, vis: np.ndarray, side: str | None)
 def compute_signal(sig: Signal, track: PoseTrack) -> tuple[np.ndarray, np.ndarray]:
     """One signal over a track: values (T, S, K) and visibility (T, S)."""
     coords = track.world_xyz if sig.measure in _WORLD_MEASURES else track.pixel_xy
+    if sig.measure in _CENTRED_MEASURES:
+        coords = coords - 0.5 * np.asarray(track.image_size, float)
     vis = track.visibility
     if sig.sides == "none":
         v, s = _measure(sig, coords, vis, None)
