@@ -27,6 +27,8 @@ from formcheck.synth.error_model import (_KEY, COUPLED, DRIVER_BONES, JOINT_GROU
 REBUILD_TOLERANCE_PX = 0.5
 #: Ridge penalty of the pose coupling, per frame (drivers are bone vectors in body lengths).
 COUPLING_RIDGE = 1e-3
+#: A joint that moved less than this (body lengths) since the last frame counts as still.
+STILL_BODY = 0.002
 #: A joint axis keeps its pose coupling only if it explains this much of unseen clips' error.
 COUPLING_MIN_R2 = 0.1
 
@@ -78,16 +80,20 @@ def benchmark_pairs(folder: Path | str, seed: int, limit: int | None = None) -> 
                        float(specs[name].camera.azimuth_deg), label)
 
 
-def _lag1(r: np.ndarray) -> np.ndarray:
+def _lag1(r: np.ndarray, still: np.ndarray | None = None) -> np.ndarray:
     """Lag-1 correlation of each column of a zero-mean series, from the typical frame-to-frame step.
 
     MediaPipe's error is smooth with rare jumps: the product-moment correlation is dragged
     down by the few jumps, and an AR(1) built on it jitters several times more from frame
     to frame than the detector does. ``1 - s_step^2 / (2 sigma^2)`` with a robust (median)
     step keeps both the spread and the usual step right; jumps past ``OUTLIER_BODY`` are
-    the gross-error part of the model.
+    the gross-error part of the model. With ``still`` ((T-1, J) frames where the joint did
+    not move) only those steps count: the still-body rate, movement adds its own.
     """
-    step = 1.4826 * np.nanmedian(np.abs(np.diff(r, axis=0)), axis=0)
+    diff = np.abs(np.diff(r, axis=0))
+    if still is not None:
+        diff = np.where(still.reshape(still.shape + (1,) * (diff.ndim - 2)), diff, np.nan)
+    step = 1.4826 * np.nanmedian(diff, axis=0)
     sigma = np.nanstd(r, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.clip(1.0 - step ** 2 / (2 * sigma ** 2), 0.0, 0.999)
@@ -177,22 +183,43 @@ def _fit_coupling(rs: list[np.ndarray], xs: list[np.ndarray]) -> tuple[np.ndarra
     return coupling, r2  # joints outside COUPLED: no coupling, R^2 0
 
 
-def _clip_noise(r: np.ndarray, dt: float, common: bool) -> dict:
-    """AR(1) noise of one clip's residual, the part shared by the trunk and legs split off when ``common``."""
+def _clip_noise(r: np.ndarray, dt: float, common: bool, motion: np.ndarray | None = None) -> dict:
+    """AR(1) noise of one clip's residual, the part shared by the trunk and legs split off when ``common``.
+
+    With ``motion`` ((T, J) body lengths moved per frame) also the pairs (distance moved,
+    loss of correlation beyond the still-body rate) that :func:`_decorrelation` pools.
+    """
     out = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        if common:
+        if common:  # decorrelates with time only: tying it to the body's motion made still joints step
             c = np.nanmean(r[:, _KEY], axis=1)
             r = r - c[:, None]
             out.update(common_sigma=np.nanstd(c, axis=0), common_tau=_tau(_lag1(c), dt))
-        out.update(sigma=np.nanstd(r, axis=0), tau=_tau(_lag1(r), dt))
+        sigma = np.nanstd(r, axis=0)
+        phi = _lag1(r) if motion is None else _lag1(r, motion[1:] < STILL_BODY)
+        out.update(sigma=sigma, tau=_tau(phi, dt))
+        if motion is not None:  # E[step^2] / (2 sigma^2) = 1 - phi_t
+            loss = np.clip(np.diff(r, axis=0) ** 2 / (2 * sigma ** 2), 0.0, 2.0) - (1 - phi)
+            out["motion_pairs"] = (motion[1:], loss)
     return out
+
+
+def _decorrelation(pairs: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """(J,) how fast each joint's error decorrelates per body length moved (least squares through 0, >= 0)."""
+    u = np.concatenate([p[0] for p in pairs])[..., None]
+    loss = np.concatenate([p[1] for p in pairs])
+    u = np.broadcast_to(u, loss.shape)
+    ok = np.isfinite(loss) & np.isfinite(u)
+    num = np.where(ok, u * loss, 0.0).sum(axis=(0, 2))
+    den = np.where(ok, u * u, 0.0).sum(axis=(0, 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.clip(np.where(den > 0, num / den, 0.0), 0.0, 50.0)
 
 
 def fit_series(errs: list[np.ndarray], dts: list[float], names: list[str], outlier_at: float | None = None,
                common: bool = False, drivers: list[np.ndarray] | None = None,
-               groups: list[str] | None = None) -> dict:
+               groups: list[str] | None = None, motion: list[np.ndarray] | None = None) -> dict:
     """Pool per-clip (T, J, D) errors into one component's parameters (see the module doc of error_model).
 
     Bias and gross errors per clip first, then (with ``drivers``, per-clip (T, P) pose
@@ -209,8 +236,8 @@ def fit_series(errs: list[np.ndarray], dts: list[float], names: list[str], outli
             coupling[grp], cv_r2[grp] = _fit_coupling([clips[i]["r"] for i in idx], [drivers[i] for i in idx])
             for i in idx:
                 clips[i]["r"] = clips[i]["r"] - np.einsum("tp,jdp->tjd", np.nan_to_num(drivers[i]), coupling[grp])
-    for c, dt in zip(clips, dts):
-        c.update(_clip_noise(c["r"], dt, common))
+    for i, (c, dt) in enumerate(zip(clips, dts)):
+        c.update(_clip_noise(c["r"], dt, common, None if motion is None else motion[i]))
     stack = lambda k: np.array([c[k] for c in clips])  # noqa: E731
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -224,6 +251,8 @@ def fit_series(errs: list[np.ndarray], dts: list[float], names: list[str], outli
         if common:
             spec.update(common_sigma=np.nanmedian(stack("common_sigma"), axis=0),
                         common_tau_s=np.nanmedian(stack("common_tau"), axis=0))
+        if motion is not None:
+            spec["decorr_per_body"] = _decorrelation([c["motion_pairs"] for c in clips])
     spec = {k: np.round(np.nan_to_num(np.asarray(v, float)), 4).tolist() for k, v in spec.items()}
     if coupling:  # sparse: only the joint axes that kept a coupling, with their cross-validated R^2
         spec["coupling"] = {g: [[int(j), int(d), round(float(cv_r2[g][j, d]), 3), np.round(c[j, d], 3).tolist()]
@@ -266,8 +295,9 @@ def fit_view(measured: list[dict]) -> dict:
     ok = np.isfinite(ze) & np.isfinite(zr)
     gain = float((ze[ok] * zr[ok]).sum() / (ze[ok] ** 2).sum())
     drivers, groups = [m["drivers"] for m in measured], [m["exercise"] for m in measured]
+    motion = [m["motion"] for m in measured]
     depth = fit_series([m["z_real"] - gain * m["z_exact"] for m in measured], dts, names, drivers=drivers,
-                       groups=groups)
+                       groups=groups, motion=motion)
     depth["gain"] = round(gain, 4)
     swaps = {}
     for limb in LIMBS:
@@ -278,11 +308,11 @@ def fit_view(measured: list[dict]) -> dict:
     return {"clips": len(measured), "roles": list(ROLES[view]), "joints": names,
             "body_px_median": round(float(np.median([m["geometry"].body_px for m in measured])), 1),
             "xy": fit_series([m["xy"] for m in measured], dts, names, OUTLIER_BODY, common=True,
-                             drivers=drivers, groups=groups),
+                             drivers=drivers, groups=groups, motion=motion),
             "drivers": [list(b) for b in DRIVER_BONES],
             "depth": depth,
             "world": fit_series([m["world"] for m in measured], dts, names, common=True, drivers=drivers,
-                                groups=groups),
+                                groups=groups, motion=motion),
             "visibility": fit_series([m["vis"] for m in measured], dts, names),
             "swaps": swaps,
             "dropouts": _episodes(dropped, dts, [np.ones(len(d), bool) for d in dropped])}

@@ -191,10 +191,21 @@ def _swap_rows(arr: np.ndarray, rows: np.ndarray, limb: str) -> None:
     arr[rows] = sub
 
 
-def pose_drivers(exact: PoseTrack, g: ClipGeometry) -> np.ndarray:
-    """(T, 2 x bones) the clip's ``DRIVER_BONES`` in the canonical frame, minus their clip median."""
+def _canonical_positions(exact: PoseTrack, g: ClipGeometry) -> np.ndarray:
     pos = exact.pixel_xy[:, g.perm] / g.body_px
     pos[..., 0] *= g.head_sign
+    return pos
+
+
+def joint_motion(exact: PoseTrack, g: ClipGeometry) -> np.ndarray:
+    """(T, J) how far each true joint moved since the previous frame, body lengths (0 on the first)."""
+    step = np.linalg.norm(np.diff(_canonical_positions(exact, g), axis=0), axis=-1)
+    return np.vstack([np.zeros((1, step.shape[1])), step])
+
+
+def pose_drivers(exact: PoseTrack, g: ClipGeometry) -> np.ndarray:
+    """(T, 2 x bones) the clip's ``DRIVER_BONES`` in the canonical frame, minus their clip median."""
+    pos = _canonical_positions(exact, g)
     bones = np.stack([pos[:, b] - pos[:, a] for a, b in DRIVER_BONES], axis=1)
     return (bones - np.nanmedian(bones, axis=0)).reshape(len(pos), -1)
 
@@ -226,7 +237,7 @@ def clip_errors(real: PoseTrack, exact: PoseTrack, view: str | None = None) -> d
     world[..., 0] *= g.head_sign
     det = real.detected
     xy[~det], world[~det] = np.nan, np.nan
-    return {"geometry": g, "xy": xy, "world": world, "drivers": pose_drivers(exact, g),
+    return {"geometry": g, "xy": xy, "world": world, "drivers": pose_drivers(exact, g), "motion": joint_motion(exact, g),
             "z_real": (rz * w / g.body_px)[:, g.perm, None],
             "z_exact": (exact.image_xyz[..., 2] * w / g.body_px)[:, g.perm, None],
             "vis": np.where(det[:, None], _logit(rv), np.nan)[:, g.perm, None], "detected": det, "swaps": swaps}
@@ -249,17 +260,26 @@ def save_model(params: dict, path: Path | str = DEFAULT_PATH) -> Path:
     return path
 
 
-def _ar1(rng: np.random.Generator, n: int, sigma: np.ndarray, tau_s: np.ndarray, dt: float) -> np.ndarray:
-    """Stationary AR(1) noise of marginal ``sigma`` whose correlation decays as exp(-lag / tau)."""
+def _ar1(rng: np.random.Generator, n: int, sigma: np.ndarray, tau_s: np.ndarray, dt: float,
+         motion: np.ndarray | None = None, per_body: np.ndarray | None = None) -> np.ndarray:
+    """Stationary AR(1) noise of marginal ``sigma``, correlation exp(-lag / tau) x exp(-per_body x distance moved).
+
+    MediaPipe's error holds while a joint is still and is re-drawn as it moves, so with
+    ``motion`` ((n, J) body lengths moved per frame) the correlation also decays with the
+    movement; each step keeps the marginal spread, only the frame-to-frame change varies.
+    """
     sigma = np.nan_to_num(np.asarray(sigma, float))
     tau = np.asarray(tau_s, float)
     phi = np.where(np.isfinite(tau) & (tau > 0), np.exp(-dt / np.where(tau > 0, tau, 1.0)), 0.0)
+    phis = np.broadcast_to(phi, (n, *sigma.shape))
+    if motion is not None and per_body is not None:
+        decay = np.exp(-np.asarray(per_body, float)[None, :] * np.nan_to_num(motion))
+        phis = phis * decay.reshape(decay.shape + (1,) * (sigma.ndim - 1))
     eps = rng.standard_normal((n, *sigma.shape))
     out = np.empty_like(eps)
     out[0] = sigma * eps[0]
-    innov = sigma * np.sqrt(1 - phi ** 2)
     for t in range(1, n):
-        out[t] = phi * out[t - 1] + innov * eps[t]
+        out[t] = phis[t] * out[t - 1] + sigma * np.sqrt(1 - phis[t] ** 2) * eps[t]
     return out
 
 
@@ -286,7 +306,7 @@ def coupling_matrix(entries: list, shape: tuple[int, int], drivers: int) -> np.n
 
 
 def sample_series(rng: np.random.Generator, spec: dict, n: int, dt: float, drivers: np.ndarray | None = None,
-                  size: float = 1.0, exercise: str | None = None) -> np.ndarray:
+                  size: float = 1.0, exercise: str | None = None, motion: np.ndarray | None = None) -> np.ndarray:
     """(n, J, D) errors of one component: clip bias + pose coupling + shared and per-joint AR(1) noise + gross errors.
 
     ``size`` (:func:`error_scale`) widens the clip's own bias, noise and gross errors,
@@ -300,7 +320,7 @@ def sample_series(rng: np.random.Generator, spec: dict, n: int, dt: float, drive
         bias = bias + np.einsum("tp,jdp->tjd", drivers, coupling_matrix(entries, mean.shape, drivers.shape[1]))
     scale = size * float(np.exp(rng.normal(0.0, spec.get("clip_log_sd", 0.0))))
     sigma = np.asarray(spec["sigma"], float)
-    noise = _ar1(rng, n, scale * sigma, np.asarray(spec["tau_s"], float), dt)
+    noise = _ar1(rng, n, scale * sigma, np.asarray(spec["tau_s"], float), dt, motion, spec.get("decorr_per_body"))
     if "common_sigma" in spec:
         noise += _ar1(rng, n, scale * np.asarray(spec["common_sigma"], float),
                       np.asarray(spec["common_tau_s"], float), dt)[:, None]
@@ -339,14 +359,15 @@ def apply_error_model(track: PoseTrack, params: dict, rng: np.random.Generator |
     g = clip_geometry(track, view)
     vp = params["views"][g.view]
     n, (w, h) = len(track), track.image_size
-    size, drivers = error_scale(g, params.get("scale")), pose_drivers(track, g)
-    xy = _to_labels(sample_series(rng, vp["xy"], n, g.dt, drivers, size, exercise), g, True) * g.body_px
+    size, drivers, motion = error_scale(g, params.get("scale")), pose_drivers(track, g), joint_motion(track, g)
+    xy = _to_labels(sample_series(rng, vp["xy"], n, g.dt, drivers, size, exercise, motion), g, True) * g.body_px
     image = track.image_xyz.copy()
     image[..., :2] += xy / np.array([w, h], float)
     z_canon = vp["depth"]["gain"] * (track.image_xyz[..., 2] * w / g.body_px)[:, g.perm, None]
-    z_canon += sample_series(rng, vp["depth"], n, g.dt, drivers, exercise=exercise)
+    z_canon += sample_series(rng, vp["depth"], n, g.dt, drivers, exercise=exercise, motion=motion)
     image[..., 2] = _to_labels(z_canon, g, False)[..., 0] * g.body_px / w
-    world = track.world_xyz + _to_labels(sample_series(rng, vp["world"], n, g.dt, drivers, exercise=exercise), g, True)
+    world = track.world_xyz + _to_labels(sample_series(rng, vp["world"], n, g.dt, drivers, exercise=exercise,
+                                                       motion=motion), g, True)
     logit = _to_labels(sample_series(rng, vp["visibility"], n, g.dt), g, False)[..., 0]
     vis = 1.0 / (1.0 + np.exp(-logit))
     vis = np.where(track.visibility < 0.1, np.minimum(vis, track.visibility), vis)  # off the image
