@@ -16,6 +16,10 @@ from formcheck.signals import geometry as geometry
 from formcheck.rules.engine import ExerciseEngine
 from formcheck.rules.exercise import Exercise
 from formcheck.pose.landmarks import INDEX, KEY_JOINTS, PoseTrack
+from formcheck.pose.view_check import camera_view, lying_view, view_guidance, view_ok, view_warning
+
+__all__ = ["TrackingReport", "SetupStatus", "assess_tracking", "setup_check", "lying_view", "lying_facing",
+           "expected_facing", "expects_lying"]
 
 _KEY = [INDEX[n] for n in KEY_JOINTS]
 
@@ -37,38 +41,6 @@ class TrackingReport:
 def _median(x: np.ndarray) -> float:
     x = x[np.isfinite(x)]
     return float(np.median(x)) if len(x) else float("nan")
-
-
-def lying_view(track: PoseTrack) -> str | None:
-    """'side', 'front' or 'end' for a person lying down; None when not lying or unclear.
-
-    Seen from the side, a supine or prone body shows its hips one behind the other (a short
-    hip line); seen from the front, a side-lying body shows its hips stacked one above the
-    other (a hip line about 0.4 trunk lengths long, near vertical). Seen from the feet or
-    the head ('end'), the trunk is foreshortened to less than the shoulder width, and
-    MediaPipe cannot judge such views (NOTES).
-    """
-    px = track.pixel_xy
-    hip_l, hip_r = px[:, INDEX["left_hip"]], px[:, INDEX["right_hip"]]
-    sh_mid = 0.5 * (px[:, INDEX["left_shoulder"]] + px[:, INDEX["right_shoulder"]])
-    hip_mid = 0.5 * (hip_l + hip_r)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        trunk = np.linalg.norm(sh_mid - hip_mid, axis=-1)
-        axis_elev = np.abs(geometry.segment_elevation(hip_mid, sh_mid))
-        hip_ratio = np.linalg.norm(hip_l - hip_r, axis=-1) / trunk
-        hip_elev = np.abs(geometry.segment_elevation(hip_l, hip_r))
-        shoulders = np.linalg.norm(px[:, INDEX["left_shoulder"]] - px[:, INDEX["right_shoulder"]], axis=-1)
-        end_on = trunk / np.maximum(shoulders, 1e-6)
-    if _median(end_on) < 0.8:
-        return "end"
-    if not _median(axis_elev) < 40:
-        return None
-    ratio, elev = _median(hip_ratio), _median(hip_elev)
-    if ratio < 0.22:
-        return "side"
-    if elev > 45:
-        return "front"
-    return None
 
 
 FACING_MARGIN = 0.08  # nose this far (in trunk lengths) above or below the ears: face up or down
@@ -156,13 +128,10 @@ def assess_tracking(exercise: Exercise, track: PoseTrack, engine: ExerciseEngine
     if engine is not None:
         for start, end in engine.gaps:
             w.append(f"Tracking was lost from {start:.1f} s to {end:.1f} s; reps in that time may be missed.")
-    seen_view = lying_view(track)
-    if exercise.view in ("side", "front") and seen_view is not None:
-        report.view_ok = seen_view == exercise.view
-        where = "your feet or head" if seen_view == "end" else f"the {seen_view}"
-        if not report.view_ok:
-            w.append(f"The camera seems to see you from {where}, but a {exercise.name.lower()} is judged "
-                     f"from the {exercise.view}: {exercise.setup}")
+    seen_view = camera_view(track)
+    report.view_ok = view_ok(exercise.view, seen_view)
+    if report.view_ok is False:  # first: every count and form check below rests on the view
+        w.insert(0, view_warning(exercise, seen_view))
     posture = _posture_warning(exercise, track)
     if posture:
         w.append(posture)
@@ -215,9 +184,10 @@ def setup_check(exercise: Exercise, window: PoseTrack, framing_only: bool = Fals
     """Can counting start? Judged on a short window of recent raw frames (e.g. 0.5 s).
 
     The first problem found is the one reported, so the person fixes one thing at a time:
-    seen at all, whole body inside the picture, seen clearly, lying down and seen from the
-    view the exercise needs (not along the body from the head or feet, where MediaPipe fails:
-    NOTES), not too far away. For a side-lying exercise the upper leg is the working side.
+    seen at all, whole body inside the picture, seen clearly, lying down (lying exercises) and
+    seen from the view the exercise needs (every exercise; not along the body from the head or
+    feet, where MediaPipe fails: NOTES), not too far away. For a side-lying exercise the upper
+    leg is the working side.
     ``framing_only`` stops after the framing checks (seen, inside the picture, seen clearly):
     once counting runs, the posture changes during a rep (a bridge lifts the trunk).
     """
@@ -242,26 +212,47 @@ def setup_check(exercise: Exercise, window: PoseTrack, framing_only: bool = Fals
         return SetupStatus(False, "We can't see you clearly: add light and keep your whole body in view.")
     if framing_only:
         return SetupStatus(True)
-    px = track.pixel_xy
-    side = None
-    if expects_lying(exercise):
-        turn = ("Turn so you face the camera, lying on your side." if exercise.view == "front"
-                else "Turn so the camera sees you from the side.")
-        elevation, foreshortening = _trunk_shape(px)
-        if foreshortening < _ALONG_BODY:
-            return SetupStatus(False, turn)  # seen from the head or the feet
-        if not elevation < 40:
-            return SetupStatus(False, f"Get into the start position: {setup[0].lower()}{setup[1:]}")
-        if exercise.view in ("side", "front") and lying_view(track) != exercise.view:
-            return SetupStatus(False, turn)
-        if exercise.sided and exercise.view == "front":
-            upper_left = _median(px[:, INDEX["left_hip"], 1]) < _median(px[:, INDEX["right_hip"], 1])
-            side = "left" if upper_left else "right"
+    problem, side = (_lying_start(exercise, track, setup) if expects_lying(exercise)
+                     else (_view_problem(exercise, track), None))
+    if problem:
+        return SetupStatus(False, problem)
     w, h = window.image_size
     extent = (np.nanmax(med, axis=0) - np.nanmin(med, axis=0)) * np.array([w, h])
     if extent.max() < _MIN_EXTENT * max(w, h):
         return SetupStatus(False, "Come closer to the camera: you look very small in the picture.")
     return SetupStatus(True, None, side)
+
+
+def _lying_start(exercise: Exercise, track: PoseTrack, setup: str) -> tuple[str | None, str | None]:
+    """A lying exercise's start checks: (guidance or None, working side seen or None).
+
+    Lying down, and seen from the view the exercise needs; for a side-lying exercise seen from
+    the front, the upper leg is the working side.
+    """
+    px = track.pixel_xy
+    turn = ("Turn so you face the camera, lying on your side." if exercise.view == "front"
+            else "Turn so the camera sees you from the side.")
+    elevation, foreshortening = _trunk_shape(px)
+    if foreshortening < _ALONG_BODY:
+        return view_guidance(exercise, "end", turn), None  # seen from the head or the feet
+    if not elevation < 40:
+        return f"Get into the start position: {setup[0].lower()}{setup[1:]}", None
+    seen = lying_view(track)
+    if exercise.view in ("side", "front") and seen != exercise.view:
+        return view_guidance(exercise, seen, turn), None
+    if exercise.sided and exercise.view == "front":
+        upper_left = _median(px[:, INDEX["left_hip"], 1]) < _median(px[:, INDEX["right_hip"], 1])
+        return None, "left" if upper_left else "right"
+    return None, None
+
+
+def _view_problem(exercise: Exercise, track: PoseTrack) -> str | None:
+    """Standing, kneeling, seated and cyclic exercises: guidance when the view is clearly wrong.
+
+    Only a clear verdict stops counting (`view_ok` False); a half-turned body passes.
+    """
+    seen = camera_view(track)
+    return view_guidance(exercise, seen) if view_ok(exercise.view, seen) is False else None
 
 
 def _trunk_shape(px: np.ndarray) -> tuple[float, float]:

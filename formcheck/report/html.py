@@ -206,6 +206,18 @@ def plot_caption(report: dict, reps: list[dict], limits_shown: bool) -> str:
     return text[:1].upper() + text[1:] + "." if text else ""
 
 
+def _warnings(tracking: dict) -> dict:
+    """The tracking warnings, and the wrong-camera-view one apart (issue 14).
+
+    A view the exercise cannot be judged from makes every count on the page doubtful, so that
+    warning (the first one when ``view_ok`` is false) is shown above the counts, not below.
+    """
+    split = [_split_advice(w) for w in tracking.get("warnings", [])]
+    if tracking.get("view_ok") is False and split:
+        return {"view_alert": split[0], "warnings": split[1:]}
+    return {"view_alert": None, "warnings": split}
+
+
 def tracking_line(tracking: dict) -> str:
     """How well the person was tracked, for the footer: frames with a pose and mean visibility."""
     frames = tracking.get("frames") or 0
@@ -247,7 +259,7 @@ def page_context(report: dict, result: SessionResult | None = None, video_name: 
         "hold_target": _range(hold_target, " s") if hold_target else None,
         "to_fix": summary.get("to_fix", []), "went_well": summary.get("went_well", []),
         "not_checked": summary.get("not_checked", []),
-        "warnings": [_split_advice(w) for w in report.get("tracking", {}).get("warnings", [])],
+        **_warnings(report.get("tracking", {})),
         "tracking_line": tracking_line(report.get("tracking", {})),
         "sided": any(r.get("side") for r in report.get("reps", []) + report.get("holds", [])),
         "kind": report.get("kind", "reps"), "reps": reps, "holds": hold_rows(report, t0, hold_target),

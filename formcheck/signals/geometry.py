@@ -7,6 +7,13 @@ Angles in the image plane are measured on pixel coordinates (aspect ratio respec
 NOTES measured here: image-plane angles are trustworthy when the movement lies in the image
 plane; MediaPipe's world depth is weak, so world-space measures are used only where the
 movement is toward the camera by nature (torso roll seen from the front).
+
+No angle here wraps around within the movements it is used for (issue 14): elevations and
+tilts fold at the vertical, swings at the horizontal, unsigned angles stay in [0, 180], and
+the floor/ceiling-side angles cut only where a bridge's arms cannot point from a side view.
+Every one of them flips through a segment foreshortened to nearly nothing, so the signal code
+(formcheck.signals.measures) leaves out frames where a segment is under MIN_SEGMENT of the
+body's size. Both are per frame, so the offline blocks and the live loop agree with no state.
 """
 
 from __future__ import annotations
@@ -16,8 +23,37 @@ import numpy as np
 FLOOR_DIRECTION_DEG = 90.0  # image y points down: "toward the floor" for a level camera
 
 
+#: An image segment shorter than this fraction of the body's size (see `body_size`) has no
+#: direction worth measuring: a few pixels of jitter turn it anywhere, and an angle read
+#: from it flips by up to 180 degrees between frames (a thigh pointing at the camera).
+MIN_SEGMENT = 0.15
+#: A swing is a pendulum in the image plane: a limb shorter than this fraction of the body's
+#: size is turned mostly toward the camera (a leg swinging at a front camera), and the
+#: angle left in the picture is foreshortening and noise, not the swing.
+MIN_PENDULUM = 0.35
+
+
 def _deg(rad: np.ndarray) -> np.ndarray:
     return np.degrees(rad)
+
+
+def body_size(l_sh: np.ndarray, r_sh: np.ndarray, l_hip: np.ndarray, r_hip: np.ndarray) -> np.ndarray:
+    """The body's size in the picture: trunk length or shoulder width, whichever is longer.
+
+    Label-free (a left/right swap changes neither) and never near zero from any side: the
+    trunk is short only when seen from the head or feet, where the shoulders are widest.
+    """
+    trunk = np.linalg.norm(0.5 * (l_sh + r_sh) - 0.5 * (l_hip + r_hip), axis=-1)
+    return np.maximum(trunk, np.linalg.norm(l_sh - r_sh, axis=-1))
+
+
+def too_short(points: list[np.ndarray], pairs, size: np.ndarray, fraction: float = MIN_SEGMENT) -> np.ndarray:
+    """Frames where any of the segments (index pairs into ``points``) is under ``fraction`` x size."""
+    short = np.zeros(np.shape(size), bool)
+    for i, j in pairs:
+        with np.errstate(invalid="ignore"):
+            short |= np.linalg.norm(points[i] - points[j], axis=-1) < fraction * size
+    return short
 
 
 def joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -28,7 +64,13 @@ def joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 
 def floor_side_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Angle a-b-c measured through the floor side (image down), degrees in [0, 360)."""
+    """Angle a-b-c measured through the floor side (image down), degrees in [0, 360).
+
+    It jumps (x to 360 - x) only where b->a or b->c points straight down in the picture and
+    wraps only when the angle closes fully; a hip angle lying on the back (bridge, pelvic
+    tilt, hip thrust) reaches neither from the side or obliquely, only from the head or feet
+    (a view the view check reports). Foreshortened arms are left out by the signal code.
+    """
     ta = np.arctan2(a[..., 1] - b[..., 1], a[..., 0] - b[..., 0])
     tc = np.arctan2(c[..., 1] - b[..., 1], c[..., 0] - b[..., 0])
     arc = np.mod(_deg(tc - ta), 360.0)
@@ -51,6 +93,8 @@ def segment_elevation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Elevation of b above a in the image, degrees in [-90, 90], mirror-invariant.
 
     Positive when b is higher than a on screen; independent of which way the person lies.
+    It never wraps: it folds at the vertical, and flips sign only through a zero-length
+    segment (one point passing over the other), which the signal code leaves out.
     """
     dx = np.abs(b[..., 0] - a[..., 0])
     dy = a[..., 1] - b[..., 1]
@@ -76,15 +120,21 @@ def height_above(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> 
 
 
 def segment_swing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Signed angle of a->b from straight down in the image, degrees in (-180, 180].
+    """Signed angle of the line a-b from the vertical in the image, degrees in [-90, 90].
 
     Positive when b lies to the right of straight below a. For pendulum movements that pass
     through the vertical (a leg swinging forward and back, a trunk swaying), where an
     unsigned angle or ``segment_elevation`` would fold at the vertical and see two swings
     per cycle. The sign depends on which way the person faces the camera, so use it for
     counting cycles and for changes from a reference, not for absolute forward/backward.
+
+    Folded at the horizontal (b above a reads as its mirror below) instead of cut at
+    straight up: a full-circle angle jumps by ~180 degrees whenever a foreshortened thigh
+    (a leg swinging toward the camera) puts the knee just above the hip instead of just
+    below it, and then counted cycles from noise (issue 14: -3 <-> 173 degrees seen from
+    the front). The fold is continuous, and a pendulum reaches it only past the horizontal.
     """
-    return _deg(np.arctan2(b[..., 0] - a[..., 0], b[..., 1] - a[..., 1]))
+    return _deg(np.arctan2(b[..., 0] - a[..., 0], np.abs(b[..., 1] - a[..., 1])))
 
 
 def segment_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ from formcheck.pose.landmarks import INDEX, PoseTrack
 from formcheck.signals.body_side import side_cues
 
 SIDE_NAMES = ("left", "right")
+_TRUNK = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 _OTHER = {"left": "right", "right": "left"}
 
 _MEASURE_FUNCS = {
@@ -43,6 +44,13 @@ _WORLD_MEASURES = {"depth_tilt", "body_roll", "angle_3d"}
 # that length moved a clamshell's hips by 0.2 trunk lengths with the hips still. From the
 # centre, where the camera is aimed, the same change moves them by a few hundredths.
 _CENTRED_MEASURES = {"position"}
+# Image angles and the segments (index pairs into the signal's points) whose direction they
+# read: a frame where one is foreshortened to nearly nothing gives no value (issue 14: a
+# thigh pointing at the camera flipped a swing between -3 and 173 degrees and counted cycles).
+_ANGLE_SEGMENTS = {
+    "angle": ((1, 0), (1, 2)), "floor_angle": ((1, 0), (1, 2)), "ceiling_angle": ((1, 0), (1, 2)),
+    "elevation": ((0, 1),), "swing": ((0, 1),), "between": ((0, 1), (2, 3)), "tilt": ((0, 1), (2, 3)),
+}
 
 
 @dataclass
@@ -84,6 +92,10 @@ def _measure(sig: Signal, coords: np.ndarray, vis: np.ndarray, side: str | None)
     if value.ndim == 1:
         value = value[:, None]
     value[~np.isfinite(value)] = np.nan
+    if sig.measure in _ANGLE_SEGMENTS:
+        size = geometry.body_size(*(coords[:, INDEX[n]] for n in _TRUNK))
+        least = geometry.MIN_PENDULUM if sig.measure == "swing" else geometry.MIN_SEGMENT
+        value[geometry.too_short([p[0] for p in pts], _ANGLE_SEGMENTS[sig.measure], size, least)] = np.nan
     return value, seen
 
 

@@ -45,7 +45,7 @@ def place_camera(perf: Performance, spec: CameraSpec = CameraSpec()) -> Camera:
     first = perf.joints3d[0]
     centre = 0.5 * (first.min(axis=0) + first.max(axis=0))
     centre[1] = max(centre[1], 0.2)
-    az = np.radians(VIEW_AZIMUTH_DEG[view] + spec.azimuth_deg)
+    az = np.radians(VIEW_AZIMUTH_DEG[view] + _quarter_turn(first, view) + spec.azimuth_deg)
     if view == "feet":  # from the end of the body where the feet are
         feet = first[[INDEX["left_ankle"], INDEX["right_ankle"]]].mean(axis=0)
         direction = np.array([np.sign(feet[0] - centre[0]) or 1.0, 0.0, 0.0])
@@ -55,6 +55,23 @@ def place_camera(perf: Performance, spec: CameraSpec = CameraSpec()) -> Camera:
     position = centre + spec.distance_m * direction
     position[1] = height
     return Camera(tuple(position), tuple(centre), spec.fov_y_deg, spec.width, spec.height)
+
+
+def _quarter_turn(joints: np.ndarray, view: str) -> float:
+    """90 degrees when the layout's +z sees the other of front/side than ``view`` asks, else 0.
+
+    +z shows each posture from its recommended view, so without this turn ``view="front"``
+    of a side-view exercise (or "side" of a front-view one) silently gave the recommended
+    view. +z sees the body's side when its left-right line points along z (a supine body, a
+    person standing sideways), its front or back otherwise (side-lying, facing the camera,
+    all fours seen from behind).
+    """
+    if view not in ("front", "side"):
+        return 0.0
+    across = joints[[INDEX["right_hip"], INDEX["right_shoulder"]]] - joints[[INDEX["left_hip"], INDEX["left_shoulder"]]]
+    across = across.sum(axis=0)
+    z_sees = "side" if abs(across[2]) > 0.7 * np.linalg.norm(across) else "front"
+    return 0.0 if z_sees == view else 90.0
 
 
 @dataclass(frozen=True)
