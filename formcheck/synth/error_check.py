@@ -214,7 +214,8 @@ def format_model(params: dict) -> str:
                              f"{rate[cols].mean():.4f}")
         sw, dr = vp["swaps"]["legs"], vp["dropouts"]
         lines.append(f"  leg swaps {sw['frame_rate']:.4f} of {sw['decidable_frames']} decidable frames "
-                     f"({sw['episodes_per_s']:.3f}/s, {sw['mean_s']:.2f} s long, {sw['clips_with']} clips); arm swaps "
+                     f"({sw['episodes_per_s']:.3f}/s, {sw['mean_s']:.2f} s long, {sw['clips_with']} clips; whole clip "
+                     f"{sw.get('whole_clip_rate', 0):.3f} of clips); arm swaps "
                      f"{vp['swaps']['arms']['frame_rate']:.4f}; dropouts {dr['frame_rate']:.4f}; depth gain "
                      f"{vp['depth']['gain']:.2f}")
     return "\n".join(lines)

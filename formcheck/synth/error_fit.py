@@ -278,6 +278,20 @@ def _episodes(series: list[np.ndarray], dts: list[float], decidable: list[np.nda
             "decidable_frames": frames}
 
 
+def _fit_swaps(series: list[np.ndarray], dts: list[float]) -> dict:
+    """Label swaps of one limb: clips swapped throughout (most decidable frames), and episodes in the rest.
+
+    MediaPipe either trades the labels for a moment or takes the whole clip the wrong way
+    round; one exponential episode length cannot give both.
+    """
+    decided = [np.isfinite(s) for s in series]
+    whole = [d.sum() >= 30 and np.nansum(s[d]) > 0.5 * d.sum() for s, d in zip(series, decided)]
+    keep = [i for i, w in enumerate(whole) if not w]
+    out = _episodes([series[i] for i in keep], [dts[i] for i in keep], [decided[i] for i in keep])
+    out["whole_clip_rate"] = round(sum(whole) / max(sum(d.sum() >= 30 for d in decided), 1), 4)
+    return out
+
+
 def _forward_fill(s: np.ndarray) -> np.ndarray:
     """Carry the last decided state across undecidable frames: a swap lasts until seen undone."""
     idx = np.where(np.isfinite(s), np.arange(len(s)), 0)
@@ -299,11 +313,7 @@ def fit_view(measured: list[dict]) -> dict:
     depth = fit_series([m["z_real"] - gain * m["z_exact"] for m in measured], dts, names, drivers=drivers,
                        groups=groups, motion=motion)
     depth["gain"] = round(gain, 4)
-    swaps = {}
-    for limb in LIMBS:
-        series = [_forward_fill(m["swaps"][limb]) for m in measured]
-        decided = [np.isfinite(s) for s in series]
-        swaps[limb] = _episodes(series, dts, decided)
+    swaps = {limb: _fit_swaps([_forward_fill(m["swaps"][limb]) for m in measured], dts) for limb in LIMBS}
     dropped = [(~m["detected"]).astype(float) for m in measured]
     return {"clips": len(measured), "roles": list(ROLES[view]), "joints": names,
             "body_px_median": round(float(np.median([m["geometry"].body_px for m in measured])), 1),

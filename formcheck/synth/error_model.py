@@ -373,7 +373,8 @@ def apply_error_model(track: PoseTrack, params: dict, rng: np.random.Generator |
     vis = np.where(track.visibility < 0.1, np.minimum(vis, track.visibility), vis)  # off the image
     presence = track.presence.copy()
     for limb, spec in vp["swaps"].items():
-        rows = _spans(rng, spec, track.t_s)
+        whole = rng.random() < spec.get("whole_clip_rate", 0.0)
+        rows = np.ones(n, bool) if whole else _spans(rng, spec, track.t_s)
         for arr in (image, world, vis, presence):
             _swap_rows(arr, rows, limb)
     detected = track.detected & ~_spans(rng, vp["dropouts"], track.t_s)
