@@ -36,6 +36,7 @@ END_FRACTION = 0.15  # of the peak rise: back at rest, the rep ends
 EDGE_FRACTION = 0.10  # of the peak rise: where start and end times are placed
 LOST_RESET_S = 2.0  # tracking lost this long: forget the rep in progress and recalibrate
 IDLE_MEMORY_S = 3.0
+MIN_TOP_HOLD_S = 0.75  # a rep's pause at the top this long is a hold (a turnaround lasts a few tenths)
 CYCLE_END_FRACTION = 0.8  # cyclic: at the end of a session, a cycle back below this of its rise counts
 
 
@@ -269,8 +270,12 @@ class ExerciseEngine:
         self.reps.append(r)
         if self.ex.kind == "cyclic":
             self._bouts.add_cycle(self.reps)
-        if r.hold_s >= (self.ex.hold.min_hold_s if self.ex.hold else 1.0) and r.hold_start_s is not None:
+        if r.hold_s >= self._min_top_hold_s() and r.hold_start_s is not None:
             self.holds.append(Hold(r.side, r.hold_start_s, r.hold_start_s + r.hold_s, [], r.index))
+
+    def _min_top_hold_s(self) -> float:
+        """Shortest pause at the top reported as a hold: a turnaround is a few tenths of a second."""
+        return self.ex.hold.min_hold_s if self.ex.hold else MIN_TOP_HOLD_S
 
     def _make_rep(self, rep: dict, index: int, cut_short: bool = False) -> Rep:
         """The Rep of a finished (or, ``cut_short``, still open) rep: its times, hold, faults and side."""
@@ -340,7 +345,7 @@ class ExerciseEngine:
     def _keep_cut_short(self, rep: dict) -> None:
         r = self._make_rep(rep, len(self.reps) + 1, cut_short=True)
         self.cut_short.append(r)
-        if r.hold_s >= (self.ex.hold.min_hold_s if self.ex.hold else 1.0) and r.hold_start_s is not None:
+        if r.hold_s >= self._min_top_hold_s() and r.hold_start_s is not None:
             self.holds.append(Hold(r.side, r.hold_start_s, r.hold_start_s + r.hold_s, [], None, cut_short=True))
 
     # ---------------------------------------------------------------- holds (kind = hold)

@@ -53,30 +53,52 @@ def settled_span(samples: list[tuple[float, float]], max_speed: float | None) ->
     return float(t[slow[0]]), float(t[slow[-1]])
 
 
+HOLD_GAP_S = 0.35  # a hold survives a moment of jitter this long, as long as it stays high
+HOLD_SPEED_FRACTION = 0.2  # still: slower than this fraction of the rep's own rising speed
+
+
+def _speed(t: np.ndarray, v: np.ndarray, half: float) -> np.ndarray:
+    """|dv/dt| as a central difference over +/- ``half`` seconds (one frame at least)."""
+    lo = np.searchsorted(t, t - half)
+    hi = np.clip(np.searchsorted(t, t + half, side="right") - 1, 0, len(t) - 1)
+    lo = np.minimum(lo, np.maximum(np.arange(len(t)) - 1, 0))
+    hi = np.maximum(hi, np.minimum(np.arange(len(t)) + 1, len(t) - 1))
+    return np.abs(v[hi] - v[lo]) / np.maximum(t[hi] - t[lo], 1e-6)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) indices of each run of True."""
+    edges = np.diff(np.concatenate([[0], mask.astype(int), [0]]))
+    return list(zip(np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0] - 1))
+
+
 def plateau(t: np.ndarray, rise: np.ndarray, peak: float, min_rom: float) -> tuple[float, float | None]:
     """Time spent still at the top of a rep: high (>= 60% of the rise) and slow.
 
-    Speed is a central difference over +/-0.15 s so landmark jitter does not break a hold,
-    and a slow sag during a long hold (NOTES: real bridges sag 15-25 degrees) still counts
-    as holding.
+    Slow is judged against the rep's own movement: slower than a fifth of its rising speed,
+    measured over about a frame, so the hold starts where the lift has really stopped (a
+    wider window, or a fixed speed limit, counted the last tenths of the lift and of the
+    lowering as held: clamshell holds came out 0.5 s long). Jitter that breaks the
+    stillness for a moment (up to ``HOLD_GAP_S``) while the rep stays high does not end the
+    hold, and a slow sag during a long hold (NOTES: real bridges sag 15-25 degrees) still
+    counts as holding.
     """
     if len(t) < 3:
         return 0.0, None
-    half = 0.15
-    lo = np.searchsorted(t, t - half)
-    hi = np.clip(np.searchsorted(t, t + half, side="right") - 1, 0, len(t) - 1)
-    dt = np.maximum(t[hi] - t[lo], 1e-6)
-    speed = np.abs(rise[hi] - rise[lo]) / dt
-    v_max = max(0.5 * peak, 0.4 * min_rom)
-    still = (rise >= 0.6 * peak) & (speed <= v_max)
-    best, best_start, run_start = 0.0, None, None
-    for i, s in enumerate(still):
-        if s and run_start is None:
-            run_start = i
-        if run_start is not None and (not s or i == len(still) - 1):
-            stop = i if s else i - 1
-            length = t[stop] - t[run_start]
-            if length > best:
-                best, best_start = length, t[run_start]
-            run_start = None
-    return float(best), (float(best_start) if best_start is not None else None)
+    # "High" against a robust top (a single jittery frame must not raise the bar).
+    top = min(peak, float(np.percentile(rise[np.isfinite(rise)], 97)))
+    high = rise >= 0.6 * top
+    fast = np.percentile(_speed(t, rise, 0.1)[np.isfinite(rise)], 95)
+    v_max = max(HOLD_SPEED_FRACTION * fast, 0.15 * min_rom)
+    still = high & (_speed(t, rise, 0.04) <= v_max)
+    runs = _runs(still)
+    merged: list[list[int]] = []
+    for a, b in runs:
+        if merged and t[a] - t[merged[-1][1]] <= HOLD_GAP_S and high[merged[-1][1]:a + 1].all():
+            merged[-1][1] = b
+        else:
+            merged.append([a, b])
+    best = max(merged, key=lambda r: t[r[1]] - t[r[0]], default=None)
+    if best is None or best[1] == best[0]:
+        return 0.0, None
+    return float(t[best[1]] - t[best[0]]), float(t[best[0]])
