@@ -16,7 +16,7 @@ import datetime
 import sys
 from pathlib import Path
 
-from formcheck.analyze.accuracy import score_set, set_summary
+from formcheck.analyze.accuracy import flags_beyond_view, score_set, set_summary
 from formcheck.analyze.accuracy_doc import SUPPORTED_TURN_DEG, TARGETS, set_section, target_shortfalls
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +59,9 @@ def main() -> int:
               "short of target: " + "; ".join(shortfalls) + "."), ""]
     lines += set_section(f"Held-out renders within {SUPPORTED_TURN_DEG:.0f} degrees", f"{len(within)} clips.",
                          within, within_summary, by_angle=True)
+    beyond = flags_beyond_view(hold_scores)
+    lines += [f"Faults flagged from a camera turn past their `max_turn_deg` (held-out): {len(beyond)}.", "",
+              *[f"- {b}" for b in beyond], ""]
     lines += set_section(f"Held-out renders beyond {SUPPORTED_TURN_DEG:.0f} degrees",
                          f"{len(outside)} clips; faults past their `max_turn_deg` are reported as not checked.",
                          outside, set_summary(outside), by_angle=True)

@@ -100,3 +100,25 @@ def score_set(folder: Path, model: str = "full", cache: Path | None = None) -> t
     scores: list[ClipScore] = []
     evaluate_folder(folder, lambda label: analyse_label(label, model, cache), scores.append)
     return scores, set_summary(scores)
+
+
+def flags_beyond_view(scores: list[ClipScore]) -> list[str]:
+    """Faults flagged on clips whose true camera turn is past the fault's ``max_turn_deg``.
+
+    Issue 14: outside its reliable range a fault must not be flagged (it is listed as not
+    checked instead); each line here is one clip and fault where that did not hold, because
+    the camera's turn was under-estimated.
+    """
+    from formcheck.rules.exercise import get_exercise
+
+    out = []
+    for s in scores:
+        if s.azimuth_deg is None:
+            continue
+        limits = {f.code: f.max_turn_deg for f in get_exercise(s.exercise).faults}
+        for code, (tp, fp, _) in s.by_fault.items():
+            limit = limits.get(code)
+            if limit is not None and abs(s.azimuth_deg) > limit and tp + fp:
+                out.append(f"{s.path}: {code} flagged {tp + fp}x at a {abs(s.azimuth_deg):.0f} deg turn "
+                           f"(judged within {limit:.0f} deg)")
+    return out

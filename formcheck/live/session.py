@@ -74,7 +74,8 @@ def one_frame_input(exercise: Exercise, t: float, image_xyz: np.ndarray | None, 
     track = PoseTrack(np.array([t]), image_xyz[None], world_xyz[None], visibility[None],
                       np.ones((1, N_LANDMARKS)), size, np.array([True]))
     signals = compute_signals(exercise, track)
-    return FrameInput(t, {n: v[0] for n, v in signals.values.items()}, signals.side_joint_xy[0])
+    cues = None if signals.side_cues is None else signals.side_cues[0]
+    return FrameInput(t, {n: v[0] for n, v in signals.values.items()}, signals.side_joint_xy[0], cues)
 
 
 @dataclass
