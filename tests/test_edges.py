@@ -35,6 +35,16 @@ def test_a_rise_held_until_the_recording_stops_is_a_hold_and_a_cut_short_rep():
     assert len(held) == 1
     assert held[0]["duration_s"] == pytest.approx(3.0, abs=0.3)
     assert held[0]["end_s"] == pytest.approx(stop, abs=0.1)
+    assert not any("No repetitions were found" in w for w in report["tracking"]["warnings"])
+
+
+def test_a_recording_that_stops_during_the_first_rep_is_not_called_the_wrong_exercise():
+    track, perf = synthetic_track(MotionScript("bridge", reps=1, side="left", hold_s=6.0, fps=30))
+    stop = perf.reps[0]["peak_s"] + 4.0
+    report = build_report(analyze_track(get_exercise("bridge"), _cut(track, 0.0, stop)), "clip", "full")
+    assert report["reps"] == [] and len(report["cut_short_reps"]) == 1
+    assert [h["duration_s"] for h in report["holds"]] == [pytest.approx(4.0, abs=0.3)]
+    assert not any("does not look like" in w for w in report["tracking"]["warnings"])
 
 
 def _hold_track(loss: tuple[float, float] | None):

@@ -70,6 +70,12 @@ def dosage_lines(ex: Exercise, reps_by_side: dict[str, int], holds: list[dict]) 
     return lines
 
 
+def cut_short_lines(cut_short: list) -> list[str]:
+    """A rep still up when the recording stopped: say so, rather than count it or drop it silently."""
+    return [f"The recording stopped while rep {r.index} was still up (held {r.hold_s:.1f} s): "
+            "its hold is counted, the rep is not." for r in cut_short]
+
+
 def feedback(ex: Exercise, reps: list[dict], holds: list[dict]) -> tuple[list[str], list[str]]:
     """(what went well, what to fix): the fixes are the seed's cues, most frequent first."""
     counts: Counter = Counter()
@@ -184,7 +190,8 @@ def _build_report(result: SessionResult, source: str, model: str | None = None) 
             "reps_by_side": by_side,
             "hold_s_total": round(sum(h["duration_s"] for h in holds), 2),
             "faults": dict(faults),
-            "dosage": {"prescribed": ex.dosage.text, "verdict": dosage_lines(ex, by_side, holds),
+            "dosage": {"prescribed": ex.dosage.text,
+                       "verdict": dosage_lines(ex, by_side, holds) + cut_short_lines(getattr(eng, "cut_short", [])),
                        # issue 5: the numeric targets, so report.html can be re-rendered from report.json
                        "target": {"reps": list(ex.dosage.reps) if ex.dosage.reps else None,
                                   "hold_s": list(ex.dosage.hold_s) if ex.dosage.hold_s else None,
