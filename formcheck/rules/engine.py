@@ -23,7 +23,7 @@ from formcheck.rules.exercise import Exercise
 from formcheck.rules.fault_watch import FaultWatch, drop_explained, fault_event
 from formcheck.rules.holds import HoldTracker, fault_value
 from formcheck.rules.signal_shapes import finite_or_low, plateau, track_rest
-from formcheck.signals.body_side import physical_side
+from formcheck.rules.working_side import note_travel, rep_side, working_channel
 from formcheck.rules.verdicts import FaultEvent, FrameInput, FrameVerdict, Hold, Rep
 
 __all__ = ["SIDES", "ExerciseEngine", "FaultEvent", "FrameInput", "FrameVerdict", "Hold", "Rep", "run_engine"]
@@ -159,7 +159,7 @@ class ExerciseEngine:
             return
         rep = self._rep
         rep["samples"].append(sample)
-        self._note_travel(rep, frame.side_joint_xy)
+        note_travel(rep, frame.side_joint_xy)
         if rise > rep["peak_rise"]:
             rep.update(peak_rise=rise, peak_t=t, peak_ch=ch, peak_values=frame.values,
                        peak_xy=frame.side_joint_xy)
@@ -199,71 +199,14 @@ class ExerciseEngine:
                      "watches": [FaultWatch(f) for f in self._during], "travel": None,
                      "rest": None if self._rest is None else self._rest.copy()}
         for s in idle[idle.index(rest_sample):]:
-            self._note_travel(self._rep, s[4])
+            note_travel(self._rep, s[4])
         self._idle.clear()
         self._phase = "lifting"
 
-    @staticmethod
-    def _note_travel(rep: dict, xy: np.ndarray | None) -> None:
-        """Keep each side joint's furthest travel from the rest position so far in the rep.
-
-        The furthest over the whole rep, not the travel at the peak: the peak of the rep
-        signal can come late (a trunk arching at the top), when the working foot is already
-        on its way down.
-        """
-        ref = rep.get("ref_xy")
-        if ref is None or xy is None:
-            return
-        moved = np.linalg.norm(np.asarray(xy, float) - np.asarray(ref, float), axis=-1)
-        if moved.ndim > 1:
-            moved = moved.sum(axis=-1)
-        if np.isfinite(moved).all():
-            rep["travel"] = moved if rep["travel"] is None else np.maximum(rep["travel"], moved)
-
-    def _working_channel(self, rep: dict) -> int:
-        """The channel (0 left, 1 right) of the working side, for faults measured per side.
-
-        The side whose joints travelled furthest from the rest position so far in the rep
-        (the side that rose, for a two-sided rep signal, when travel cannot tell).
-        """
-        v = rep["peak_values"].get(self.ex.rep.signal) if rep.get("peak_values") else None
-        two_sided = v is not None and v.shape[0] > 1
-        if not self.ex.sided and not two_sided:
-            return 0
-        # Follow the limb that moves: the side joint that travelled furthest from rest. A
-        # two-sided signal's own choice (the side that rose most) is the fallback, because
-        # a lifting trunk can raise the other leg's reading too.
-        side = self._moved_side(rep)
-        if side:
-            return SIDES.index(side)
-        return rep["peak_ch"] if two_sided else 0
-
-    def _moved_side(self, rep: dict) -> str | None:
-        moved = rep.get("travel")
-        if moved is None:
-            return None
-        pick = np.argmin if self.ex.rep.side_by == "stays" else np.argmax
-        return SIDES[int(pick(moved))]
-
     def _watch_faults(self, rep: dict, frame: FrameInput) -> None:
-        ch = self._working_channel(rep)
+        ch = working_channel(rep, self.ex)
         for w in rep["watches"]:
             w.update(frame.t_s, fault_value(w.fault, frame.values, rep["ref_values"], ch))
-
-    def _side_of(self, rep: dict) -> str | None:
-        if not self.ex.sided:
-            return None
-        sig = self.ex.signals[self.ex.rep.signal]
-        if sig.sides == "working":
-            by_label = SIDES[self._working_channel(rep)]
-        else:
-            by_label = self._moved_side(rep)
-        # Follow the physical leg, not MediaPipe's label for it (labels swap between reps).
-        cues = [s[5] for s in rep["samples"] if len(s) > 5 and s[5] is not None]
-        if not cues or by_label is None or self.ex.rep.side_by != "moves":
-            return by_label
-        seen = physical_side(np.array(cues), SIDES.index(by_label), self.ex.view, rep.get("peak_xy"))
-        return seen or by_label
 
     def _finalize(self, rep: dict) -> None:
         r = self._make_rep(rep, len(self.reps) + 1)
@@ -290,7 +233,7 @@ class ExerciseEngine:
         end = t[k_peak + after[0]] if len(after) else t[-1]
         hold_s, hold_start = plateau(t, rise, peak, self.ex.rep.min_rom)
         faults = [w.fired for w in rep["watches"] if w.fired is not None]
-        ch = self._working_channel(rep)
+        ch = working_channel(rep, self.ex)
         for f in self._peak_faults:
             value = fault_value(f, rep["peak_values"], rep["ref_values"], ch)
             if np.isfinite(value) and f.triggered(value):
@@ -301,7 +244,7 @@ class ExerciseEngine:
         frame_dt = np.median(np.diff(t)) if len(t) > 1 else 0.0
         tracked = min(1.0, (in_rep.sum() * frame_dt) / span) if frame_dt > 0 else 1.0
         faults = drop_explained(faults, self.ex.faults)
-        return Rep(index=index, side=self._side_of(rep), start_s=float(start),
+        return Rep(index=index, side=rep_side(rep, self.ex), start_s=float(start),
                    peak_s=float(rep["peak_t"]), end_s=float(end), rom=float(peak), peak_value=float(key[0]),
                    hold_s=hold_s, hold_start_s=hold_start, faults=sorted(faults, key=lambda e: e.at_s),
                    tracked_fraction=tracked, cut_short=cut_short)
@@ -361,7 +304,7 @@ class ExerciseEngine:
         for r in self.reps:
             out[r.side or "both"] += 1
         if self._returning is not None:
-            side = self._side_of(self._returning) or "both"
+            side = rep_side(self._returning, self.ex) or "both"
             out[side] += 1
         return out
 
