@@ -123,4 +123,6 @@ def test_holdout_benchmark_median_error():
     errors = _holdout_errors()
     if len(errors) < 5:
         pytest.skip("no rendered held-out clips (benchmarks/faults/holdout)")
-    assert np.median(errors) <= HOLDOUT_MEDIAN_BOUND_DEG, sorted(np.round(errors, 1))
+    estimated = [e for e in errors if np.isfinite(e)]
+    assert len(estimated) >= 0.9 * len(errors)  # "no estimate" (too few still frames seen) is rare
+    assert np.median(estimated) <= HOLDOUT_MEDIAN_BOUND_DEG, sorted(np.round(estimated, 1))

@@ -9,6 +9,8 @@ how to move the camera, instead of guessing.
 
 from __future__ import annotations
 
+import numpy as np
+
 from formcheck.pose.camera_angle import CameraAngle, estimate_camera_angle
 from formcheck.pose.landmarks import PoseTrack
 from formcheck.rules.engine import ExerciseEngine
@@ -39,6 +41,8 @@ def apply_view_limits(exercise: Exercise, raw: PoseTrack, engine: ExerciseEngine
     try:
         camera = estimate_camera_angle(raw, exercise)
     except (ValueError, FloatingPointError):
+        return None, []
+    if not np.isfinite(camera.turn_deg):  # no still frames seen well enough to tell
         return None, []
     entries = unjudged_faults(exercise, camera)
     engine.drop_faults({e["code"] for e in entries})
