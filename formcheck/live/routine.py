@@ -208,7 +208,7 @@ def load_routine_file(path: str | Path) -> Routine:
 
 
 def builtin_routines() -> dict[str, Routine]:
-    """The programmes of the three source articles, shipped in ``formcheck/routines/*.toml``."""
+    """The programmes of the three source articles, shipped in ``formcheck/rules/routines/*.toml``."""
     catalogue = builtin_exercises()
     out = {}
     for entry in sorted(resources.files("formcheck.rules.routines").iterdir(), key=lambda e: e.name):

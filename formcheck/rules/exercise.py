@@ -371,7 +371,7 @@ def load_exercise_file(path: str | Path) -> Exercise:
 
 
 def builtin_exercises() -> dict[str, Exercise]:
-    """The catalogue shipped in ``formcheck/exercises/*.toml``."""
+    """The catalogue shipped in ``formcheck/rules/exercises/*.toml``."""
     out = {}
     for entry in sorted(resources.files("formcheck.rules.exercises").iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
