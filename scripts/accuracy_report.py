@@ -74,7 +74,7 @@ def main() -> int:
                          sample_scores, samples, by_angle=False)
     if args.real.is_dir():
         real_scores, real = score_set(args.real, cache=cache)
-        lines += set_section("Real clips", f"`{args.real.name}/`: people filmed by others, hand labels.",
+        lines += set_section("Real clips", "`../shared/real/`: people filmed by others, hand labels (third-party, not in the project).",
                              real_scores, real, by_angle=False)
     if args.landmark_cases:
         lines += _landmark_section(args.landmark_cases, args.jobs)
