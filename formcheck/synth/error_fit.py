@@ -244,8 +244,8 @@ def fit_series(errs: list[np.ndarray], dts: list[float], names: list[str], outli
         bias, sigma = stack("bias"), stack("sigma")
         med_sigma = np.nanmedian(sigma, axis=0)
         level = np.nanmedian(np.log(sigma / med_sigma).reshape(len(clips), -1), axis=1)
-        spec = {"bias_mean": np.nanmean(bias, axis=0),
-                "bias_sd": np.nanstd(bias, axis=0, ddof=1 if len(clips) > 1 else 0),
+        centre = np.nanmedian(bias, axis=0)
+        spec = {"bias_mean": centre, "bias_sd": 1.4826 * np.nanmedian(np.abs(bias - centre), axis=0),
                 "sigma": med_sigma, "tau_s": np.nanmedian(stack("tau"), axis=0),
                 "clip_log_sd": float(np.nanstd(level)) if len(clips) > 1 else 0.0}
         if common:

@@ -18,12 +18,15 @@ Everything is measured in a canonical frame so that it transfers between clips:
 
 Per view group the model keeps, per joint: a per-clip constant bias (mean and spread
 across clips), a pose coupling (the part of the error that follows the thighs, shanks
-and trunk: a hip slides as its knee opens), AR(1) noise (sigma and correlation time)
-split into a part shared by the trunk and legs and a per-joint part, gross errors (rate,
-length, size), image depth (gain over the true relative depth plus bias and noise),
-world-coordinate error in metres, visibility (logit level and noise); and per clip: leg
-and arm label swaps and dropouts. One law over all views scales a clip's own errors with
-its body size in the image and its camera turn (:func:`error_scale`).
+and trunk: a hip slides as its knee opens; fitted per exercise, kept only where it
+predicts left-out clips), AR(1) noise (sigma and correlation time, the per-joint part
+also losing correlation as the joint moves: the detector's error holds while a joint is
+still and changes while it moves) split into a part shared by the trunk and legs and a
+per-joint part, gross errors (rate, length, size), image depth (gain over the true
+relative depth plus bias and noise), world-coordinate error in metres, visibility (logit
+level and noise); and per clip: leg and arm label swaps (short episodes, or the whole
+clip) and dropouts. One law over all views scales a clip's own errors with its body size
+in the image and its camera turn (:func:`error_scale`).
 """
 
 from __future__ import annotations
@@ -43,6 +46,13 @@ ROLES = {"side": ("near", "far"), "front": ("top", "bottom")}
 OUTLIER_BODY = 0.3
 #: Leg (arm) label swaps are only decidable where the two true limbs are this far apart.
 SWAP_APART_BODY = 0.3
+#: Clip biases are heavy-tailed (most clips a few px off, a few far off): Student t draws
+#: with this many degrees of freedom, scaled so their median spread is the fitted robust sd
+#: (0.7407: the t(4) upper quartile), no further out than the tuning clips went (in robust sds).
+BIAS_DOF = 4.0
+BIAS_T_SCALE = 0.6745 / 0.7407
+BIAS_MAX_SD = 5.0
+#: ... and where one labelling fits the truth clearly better: its summed distance under this share of the other's.
 SWAP_MARGIN = 0.8
 LIMBS = {"legs": ("hip", "knee", "ankle", "heel", "foot_index"), "arms": ("shoulder", "elbow", "wrist")}
 JOINT_GROUPS = {
@@ -314,7 +324,8 @@ def sample_series(rng: np.random.Generator, spec: dict, n: int, dt: float, drive
     (fitted per exercise); an exercise without one gets none.
     """
     mean = np.asarray(spec["bias_mean"], float)
-    bias = mean + size * rng.normal(0.0, np.asarray(spec["bias_sd"], float))
+    t = np.clip(rng.standard_t(BIAS_DOF, mean.shape) * BIAS_T_SCALE, -BIAS_MAX_SD, BIAS_MAX_SD)
+    bias = mean + size * np.asarray(spec["bias_sd"], float) * t
     entries = spec.get("coupling", {}).get(exercise or "")
     if drivers is not None and entries:
         bias = bias + np.einsum("tp,jdp->tjd", drivers, coupling_matrix(entries, mean.shape, drivers.shape[1]))
