@@ -20,7 +20,7 @@ from typing import Iterator
 import numpy as np
 
 from formcheck.pose.landmarks import PoseTrack
-from formcheck.synth.error_model import (_KEY, COUPLED, DRIVER_BONES, JOINT_GROUPS, LIMBS, OUTLIER_BODY, ROLES,
+from formcheck.synth.error_model import (LIMB_JOINTS, COUPLED, DRIVER_BONES, JOINT_GROUPS, LIMBS, OUTLIER_BODY, ROLES,
                                          clip_errors, error_scale, joint_group, role_names)
 
 #: The rebuilt exact track must put every joint within this of the stored truth, px.
@@ -193,7 +193,7 @@ def _clip_noise(r: np.ndarray, dt: float, common: bool, motion: np.ndarray | Non
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         if common:  # decorrelates with time only: tying it to the body's motion made still joints step
-            c = np.nanmean(r[:, _KEY], axis=1)
+            c = np.nanmean(r[:, LIMB_JOINTS], axis=1)
             r = r - c[:, None]
             out.update(common_sigma=np.nanstd(c, axis=0), common_tau=_tau(_lag1(c), dt))
         sigma = np.nanstd(r, axis=0)
@@ -332,7 +332,7 @@ def _clip_level(xy: np.ndarray, mean: np.ndarray) -> float:
     """How far a clip's trunk and leg landmarks typically sit from the population's mean bias."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        d = np.linalg.norm(xy[:, _KEY] - mean[_KEY], axis=-1)
+        d = np.linalg.norm(xy[:, LIMB_JOINTS] - mean[LIMB_JOINTS], axis=-1)
         return float(np.nanmedian(np.nanmedian(d, axis=0)))
 
 

@@ -67,7 +67,8 @@ DRIVER_BONES = ((23, 25), (25, 27), (24, 26), (26, 28), (23, 11), (24, 12))
 #: The joints whose pose coupling is kept: the ones the hip exercises' rules measure.
 COUPLED = [INDEX[f"{s}_{j}"] for s in ("left", "right")
            for j in ("shoulder", "hip", "knee", "ankle", "heel", "foot_index")]
-_KEY = [INDEX[f"{s}_{j}"] for s in ("left", "right") for j in ("shoulder", "hip", "knee", "ankle")]
+#: Shoulders, hips, knees and ankles of both sides: the joints whose clip-level placement the fit reads.
+LIMB_JOINTS = [INDEX[f"{s}_{j}"] for s in ("left", "right") for j in ("shoulder", "hip", "knee", "ankle")]
 _MIRROR = np.array([INDEX[n.replace("left", "@").replace("right", "left").replace("@", "right")]
                     for n in LANDMARK_NAMES])
 
