@@ -109,3 +109,27 @@ def test_sides_follow_the_moving_leg_whatever_the_labels(exercise, side):
     reps = analyze_track(get_exercise(exercise), track).engine.reps
     assert len(reps) == 4
     assert [r.side for r in reps] == [side] * 4
+
+
+def test_a_fault_the_view_cannot_judge_is_never_flagged_live():
+    """Live sets decide the view limits when counting starts: such a fault never shows on screen."""
+    from formcheck.analyze.track import frame_inputs
+    from formcheck.rules.engine import ExerciseEngine
+    from formcheck.signals.cleaning import clean_track
+    from formcheck.signals.measures import compute_signals
+    from formcheck.synth.motion import FaultInjection
+
+    exercise = get_exercise("clamshell")
+    track, _ = synthetic_track(MotionScript("clamshell", reps=3, side="left",
+                                            faults=(FaultInjection("torso_rotation", (2,)),), fps=30))
+    clean = clean_track(track)
+    flagged = {}
+    for unjudged in (set(), {"torso_rotation"}):
+        engine = ExerciseEngine(exercise)
+        engine.unjudged = set(unjudged)
+        verdicts = [engine.update(f) for f in frame_inputs(compute_signals(exercise, clean), clean.detected)]
+        engine.finish()
+        flagged[frozenset(unjudged)] = ({f.code for r in engine.reps for f in r.faults}
+                                        | {f.code for v in verdicts for f in v.active_faults})
+    assert "torso_rotation" in flagged[frozenset()]
+    assert "torso_rotation" not in flagged[frozenset({"torso_rotation"})]

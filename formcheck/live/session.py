@@ -153,6 +153,7 @@ class LiveSession:
                     self.side = status.side
                 if t - self._ok_since >= self.setup_pass_s:
                     self.counting_from, self.started_s, started = len(self) - 1, t, True
+                    self._judge_view()
                 else:
                     guidance = "Hold still: checking the camera set-up..."
             else:
@@ -165,6 +166,11 @@ class LiveSession:
         verdict = self.engine.update(frame)
         self.verdicts.append(verdict)
         return LiveFrame(verdict, px, self._reframing(t), True, started)
+
+    def _judge_view(self) -> None:
+        """When counting starts, from the still set-up window: faults this camera turn cannot judge
+        are not flagged on screen either (the report lists them as not checked)."""
+        _, self.view_not_checked = apply_view_limits(self.exercise, self._window_track(), self.engine)
 
     def _window_track(self) -> PoseTrack:
         return _track([s[0] for s in self._window], [s[1] for s in self._window],
@@ -185,7 +191,9 @@ class LiveSession:
     # ------------------------------------------------------------------ controls
     def reset(self) -> None:
         """Start the set again: a new engine from the next frame (the track keeps everything)."""
+        unjudged = self.engine.unjudged
         self.engine = ExerciseEngine(self.exercise)
+        self.engine.unjudged = set(unjudged)
         self.verdicts = VerdictLog(self.exercise, self.engine)
         if self.counting_from is not None:
             self.counting_from = len(self)
@@ -258,6 +266,8 @@ class LiveSession:
             advice = f" ({self.last_guidance})" if self.last_guidance else ""
             tracking.warnings.insert(0, f"Counting never started: the camera set-up check did not pass{advice}.")
         camera, not_checked = apply_view_limits(self.exercise, self.raw_track(start), self.engine)
+        seen = {e["code"] for e in not_checked}
+        not_checked += [e for e in getattr(self, "view_not_checked", []) if e["code"] not in seen]
         return SessionResult(self.exercise, clean_set, signals, self.engine, self.verdicts, tracking, not_checked,
                              None if camera is None else round(camera.turn_deg, 1))
 

@@ -65,6 +65,7 @@ class ExerciseEngine:
         self._last_counts: dict[str, int] | None = None
         self._first_v: np.ndarray | None = None  # the rep signal's first values (cyclic: started at the top?)
         self.cut_short: list[Rep] = []  # reps still up when the recording stopped: not counted
+        self.unjudged: set[str] = set()  # faults the camera's view cannot judge: never flagged
 
     # ---------------------------------------------------------------- per frame
     def update(self, frame: FrameInput) -> FrameVerdict:
@@ -243,7 +244,7 @@ class ExerciseEngine:
         span = max(end - start, 1e-6)
         frame_dt = np.median(np.diff(t)) if len(t) > 1 else 0.0
         tracked = min(1.0, (in_rep.sum() * frame_dt) / span) if frame_dt > 0 else 1.0
-        faults = drop_explained(faults, self.ex.faults)
+        faults = [f for f in drop_explained(faults, self.ex.faults) if f.code not in self.unjudged]
         return Rep(index=index, side=rep_side(rep, self.ex), start_s=float(start),
                    peak_s=float(rep["peak_t"]), end_s=float(end), rom=float(peak), peak_value=float(key[0]),
                    hold_s=hold_s, hold_start_s=hold_start, faults=sorted(faults, key=lambda e: e.at_s),
@@ -313,6 +314,8 @@ class ExerciseEngine:
         if self._rep is not None:
             active += [fault_event(w.fault, w.since, None) for w in self._rep["watches"] if w.active]
         active += self._holds.active_faults()
+        if self.unjudged:
+            active = [f for f in active if f.code not in self.unjudged]
         counts = self.counts_by_side()
         if counts == self._last_counts:
             counts = self._last_counts  # the same values: share the previous frame's dict
@@ -337,9 +340,10 @@ class ExerciseEngine:
         return [r["peak_t"] for r in (self._rep, self._returning) if r is not None]
 
     def drop_faults(self, codes: set[str]) -> None:
-        """Forget these faults on every rep and hold (the camera's view cannot judge them)."""
+        """Forget these faults on every rep and hold, and flag them no more (the view cannot judge them)."""
         if not codes:
             return
+        self.unjudged |= set(codes)
         for item in [*self.reps, *self.cut_short, *self.holds]:
             item.faults = [f for f in item.faults if f.code not in codes]
 
