@@ -13,13 +13,12 @@ loop: window, keys, sounds, and each set's report written as soon as the set end
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, replace
-from importlib import resources
 from pathlib import Path
 
 from formcheck.errors import InputError
-from formcheck.rules.exercise import Exercise, ExerciseFileError, FieldReader, builtin_exercises, read_toml_file
+from formcheck.rules.exercise import (Exercise, ExerciseFileError, FieldReader, builtin_exercises, packaged_tomls,
+                                      read_toml_file)
 
 STEP_SIDES = ("both", "left", "right", "none")
 DEFAULT_REST_S = 30.0  # between sets, sides and exercises, when the routine does not say
@@ -210,12 +209,8 @@ def load_routine_file(path: str | Path) -> Routine:
 def builtin_routines() -> dict[str, Routine]:
     """The programmes of the three source articles, shipped in ``formcheck/rules/routines/*.toml``."""
     catalogue = builtin_exercises()
-    out = {}
-    for entry in sorted(resources.files("formcheck.rules.routines").iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
-            routine = parse_routine(tomllib.loads(entry.read_text(encoding="utf-8")), entry.name, catalogue)
-            out[routine.id] = routine
-    return out
+    routines = (parse_routine(data, name, catalogue) for data, name in packaged_tomls("formcheck.rules.routines"))
+    return {r.id: r for r in routines}
 
 
 def get_routine(name: str) -> Routine:

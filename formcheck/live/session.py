@@ -109,6 +109,8 @@ class LiveSession:
     engine: ExerciseEngine = field(init=False)
     verdicts: VerdictLog = field(init=False)
     counting_from: int | None = None  # index of the first frame of the current set
+    # Faults the camera turn seen when counting started cannot judge (formcheck.analyze.view_limits).
+    view_not_checked: list = field(default_factory=list)
     started_s: float | None = None
     resets_s: list[float] = field(default_factory=list)
     last_guidance: str | None = None
@@ -267,7 +269,7 @@ class LiveSession:
             tracking.warnings.insert(0, f"Counting never started: the camera set-up check did not pass{advice}.")
         camera, not_checked = apply_view_limits(self.exercise, self.raw_track(start), self.engine)
         seen = {e["code"] for e in not_checked}
-        not_checked += [e for e in getattr(self, "view_not_checked", []) if e["code"] not in seen]
+        not_checked += [e for e in self.view_not_checked if e["code"] not in seen]
         return SessionResult(self.exercise, clean_set, signals, self.engine, self.verdicts, tracking, not_checked,
                              None if camera is None else round(camera.turn_deg, 1))
 

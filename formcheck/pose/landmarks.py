@@ -23,6 +23,8 @@ LANDMARK_NAMES: tuple[str, ...] = (
     "left_heel", "right_heel", "left_foot_index", "right_foot_index",
 )
 N_LANDMARKS = len(LANDMARK_NAMES)
+#: The two sides of the body, in the order of every two-sided signal and side joint array.
+SIDES = ("left", "right")
 INDEX: dict[str, int] = {name: i for i, name in enumerate(LANDMARK_NAMES)}
 
 #: Bones drawn by overlays and used for bone-length plausibility checks.

@@ -135,7 +135,7 @@ def assess_tracking(exercise: Exercise, track: PoseTrack, engine: ExerciseEngine
     posture = _posture_warning(exercise, track)
     if posture:
         w.append(posture)
-    if engine is not None and exercise.kind == "reps" and not engine.reps and not getattr(engine, "cut_short", []) and n_pose > 0:
+    if engine is not None and exercise.kind == "reps" and not engine.reps and not engine.cut_short and n_pose > 0:
         w.append(f"No repetitions were found: the movement does not look like a {exercise.name.lower()} "
                  "from this camera view. Check the exercise chosen and the camera position.")
     if engine is not None and exercise.kind == "cyclic" and not engine.reps and n_pose > 0:

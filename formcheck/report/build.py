@@ -181,7 +181,7 @@ def _build_report(result: SessionResult, source: str, model: str | None = None) 
         "reps": reps,
         "holds": holds,
         # A rep still up when the recording stopped: its hold counts, the rep does not.
-        "cut_short_reps": [r.to_dict() for r in getattr(eng, "cut_short", [])],
+        "cut_short_reps": [r.to_dict() for r in eng.cut_short],
         # Faults this camera view cannot judge: neither flagged nor passed (issue 14).
         "not_checked": [dict(e) for e in result.not_checked],
         "camera_turn_deg": result.camera_turn_deg,
@@ -191,7 +191,7 @@ def _build_report(result: SessionResult, source: str, model: str | None = None) 
             "hold_s_total": round(sum(h["duration_s"] for h in holds), 2),
             "faults": dict(faults),
             "dosage": {"prescribed": ex.dosage.text,
-                       "verdict": dosage_lines(ex, by_side, holds) + cut_short_lines(getattr(eng, "cut_short", [])),
+                       "verdict": dosage_lines(ex, by_side, holds) + cut_short_lines(eng.cut_short),
                        # issue 5: the numeric targets, so report.html can be re-rendered from report.json
                        "target": {"reps": list(ex.dosage.reps) if ex.dosage.reps else None,
                                   "hold_s": list(ex.dosage.hold_s) if ex.dosage.hold_s else None,

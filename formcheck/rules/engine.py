@@ -18,17 +18,17 @@ from collections import deque
 
 import numpy as np
 
+from formcheck.pose.landmarks import SIDES
 from formcheck.rules.cycles import CycleBouts
 from formcheck.rules.exercise import Exercise
-from formcheck.rules.fault_watch import FaultWatch, drop_explained, fault_event
-from formcheck.rules.holds import HoldTracker, fault_value
+from formcheck.rules.fault_watch import FaultWatch, drop_explained, fault_event, fault_value
+from formcheck.rules.holds import HoldTracker
 from formcheck.rules.signal_shapes import finite_or_low, plateau, track_rest
 from formcheck.rules.working_side import note_travel, rep_side, working_channel
 from formcheck.rules.verdicts import FaultEvent, FrameInput, FrameVerdict, Hold, Rep
 
 __all__ = ["SIDES", "ExerciseEngine", "FaultEvent", "FrameInput", "FrameVerdict", "Hold", "Rep", "run_engine"]
 
-SIDES = ("left", "right")
 
 ENTER_FRACTION = 0.6  # of min_rom: the rise that starts a candidate rep
 EXIT_FRACTION = 0.45  # of the rep's own peak rise: below it the rep is complete

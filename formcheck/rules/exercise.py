@@ -370,14 +370,16 @@ def load_exercise_file(path: str | Path) -> Exercise:
     return parse_exercise(*read_toml_file(path, "exercise"))
 
 
+def packaged_tomls(package: str) -> list[tuple[dict, str]]:
+    """The ``*.toml`` data files shipped in ``package`` (exercises, routines), decoded, by file name."""
+    entries = sorted(resources.files(package).iterdir(), key=lambda e: e.name)
+    return [(tomllib.loads(e.read_text(encoding="utf-8")), e.name) for e in entries if e.name.endswith(".toml")]
+
+
 def builtin_exercises() -> dict[str, Exercise]:
     """The catalogue shipped in ``formcheck/rules/exercises/*.toml``."""
-    out = {}
-    for entry in sorted(resources.files("formcheck.rules.exercises").iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
-            ex = parse_exercise(tomllib.loads(entry.read_text(encoding="utf-8")), entry.name)
-            out[ex.id] = ex
-    return out
+    exercises = (parse_exercise(data, name) for data, name in packaged_tomls("formcheck.rules.exercises"))
+    return {ex.id: ex for ex in exercises}
 
 
 def get_exercise(exercise_id: str) -> Exercise:

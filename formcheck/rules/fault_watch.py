@@ -55,3 +55,16 @@ def drop_explained(events: list[FaultEvent], faults: tuple[Fault, ...]) -> list[
     found = {e.code for e in events}
     explained = {f.code for f in faults if any(c in found for c in f.explained_by)}
     return [e for e in events if e.code not in explained]
+
+
+def fault_value(fault: Fault, values: dict, ref_values: dict | None, ch: int) -> float:
+    """A fault's value this frame on channel ``ch``, relative to ``ref_values`` when the fault says so."""
+    v = values.get(fault.signal)
+    if v is None:
+        return float("nan")
+    row = v[min(ch, v.shape[0] - 1)]
+    ref = None
+    if ref_values is not None and fault.signal in ref_values:
+        r = ref_values[fault.signal]
+        ref = r[min(ch, r.shape[0] - 1)]
+    return fault_scalar(row, ref, fault.relative)

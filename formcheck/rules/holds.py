@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from formcheck.pose.landmarks import SIDES
 from formcheck.rules.exercise import Exercise, Fault
-from formcheck.rules.fault_watch import FaultWatch, drop_explained, fault_event, fault_scalar
+from formcheck.rules.fault_watch import FaultWatch, drop_explained, fault_event, fault_value
 from formcheck.rules.signal_shapes import settled_span
 from formcheck.rules.verdicts import FaultEvent, Hold
 
-SIDES = ("left", "right")
 MAX_BRIDGED_LOSS_S = 5.0  # a tracking loss longer than this inside a hold ends it
 
 
@@ -50,19 +50,6 @@ def hold_channel(exercise: Exercise, values: dict) -> int | None:
         return None
     col = np.where(np.isfinite(v[:, 0]), v[:, 0], -np.inf if rule.side_pick == "max" else np.inf)
     return int(np.argmax(col) if rule.side_pick == "max" else np.argmin(col))
-
-
-def fault_value(fault: Fault, values: dict, ref_values: dict | None, ch: int) -> float:
-    """A fault's value this frame on channel ``ch``, relative to ``ref_values`` when the fault says so."""
-    v = values.get(fault.signal)
-    if v is None:
-        return float("nan")
-    row = v[min(ch, v.shape[0] - 1)]
-    ref = None
-    if ref_values is not None and fault.signal in ref_values:
-        r = ref_values[fault.signal]
-        ref = r[min(ch, r.shape[0] - 1)]
-    return fault_scalar(row, ref, fault.relative)
 
 
 class HoldTracker:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from formcheck.pose.landmarks import SIDES
 from formcheck.rules.exercise import Exercise
 from formcheck.signals.body_side import physical_side
 
-SIDES = ("left", "right")
 
 
 def note_travel(rep: dict, xy: np.ndarray | None) -> None:

@@ -31,7 +31,6 @@ from formcheck.pose.landmarks import INDEX, PoseTrack
 
 LEFT_NEAR, LEFT_X, LEFT_Y, Z_LEFT, Z_RIGHT, VIS_LEFT, VIS_RIGHT = range(7)
 CUE_COLUMNS = 7
-SIDES = ("left", "right")
 
 
 def _mid(px: np.ndarray, base: str) -> np.ndarray:
