@@ -80,9 +80,10 @@ def drive(runner: RoutineRunner, track: PoseTrack, until: float | None = None) -
 
 @pytest.fixture(scope="module")
 def bridge_then_clamshell():
-    """Bridge 3 reps, 4 s of rest in place, clamshell 2 reps on the right."""
-    bridge, b_truth = synthetic("bridge", 3)
-    clam, c_truth = synthetic("clamshell", 2, side="right")
+    """Bridge 3 reps, 4 s of rest in place, clamshell 2 reps on the right; each rep held 5.5 s at the
+    top, as both exercises prescribe (issue 17: a set is completed only when its holds are met)."""
+    bridge, b_truth = synthetic("bridge", 3, hold_s=5.5)
+    clam, c_truth = synthetic("clamshell", 2, side="right", hold_s=5.5)
     track, starts = join([bridge, clam], gap_s=4.0)
     return track, starts, b_truth, c_truth
 
