@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from formcheck.analyze.batch import (SUMMARY_CSV, SUMMARY_JSON, BatchJob, BatchRow, analyze_one, find_videos, is_batch_input, report_folders, run_batch)
+from formcheck.analyze.batch import (SUMMARY_CSV, SUMMARY_JSON, BatchJob, BatchRow, analyze_one, find_videos, is_batch_input,
+                                     report_folders, run_batch, summary_lines)
 from formcheck.cli.main import app
 from formcheck.rules.exercise import get_exercise
 
@@ -171,3 +172,64 @@ def test_ray_backend_runs_the_same_function_as_tasks(tmp_path):
     assert (tmp_path / "out" / "clip" / "report.json").exists()
     assert rows[1].status == "failed" and "no person" in rows[1].error
     assert json.loads((tmp_path / "out" / SUMMARY_JSON).read_text())["failed"] == 1
+
+
+# --------------------------------------------------------------------------- issue 17: --exercise auto
+
+
+def test_batch_auto_recognises_each_video_and_reports_the_unsure(tmp_path):
+    """Sample clips (recorded sources) in a pool of 2: each recognised and reported as a single
+    ``analyze --exercise auto`` would; a clip of someone lying still is "unsure", not a failure."""
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    still = _short_sample(clips / "still.mp4")  # 40 frames lying on the mat: no rep, no exercise
+    names = ("bridge_clean_left", "clamshell_clean_right")
+    truth = {n: json.loads((SAMPLES / f"{n}.truth.json").read_text()) for n in names}
+    for n in names:
+        os.symlink(SAMPLES / f"{n}.mp4", clips / f"{n}.mp4")
+    db = tmp_path / "history.sqlite3"
+    result = runner.invoke(app, ["analyze", str(clips), "--exercise", "auto", "--jobs", "2", "--no-video",
+                                 "--out", str(tmp_path / "out"), "--db", str(db)])
+    assert result.exit_code == 0, result.output  # an unsure video does not fail the batch
+    summary = json.loads((tmp_path / "out" / SUMMARY_JSON).read_text())
+    assert (summary["videos"], summary["ok"], summary["unsure"], summary["failed"]) == (3, 2, 1, 0)
+    rows = {Path(r["video"]).stem: r for r in summary["results"]}
+    for n in names:
+        row, want = rows[n], truth[n]
+        assert (row["status"], row["exercise"], row["reps"]) == ("ok", want["exercise"], want["complete_reps"])
+        assert row["confidence"] >= 0.6
+        report = json.loads((tmp_path / "out" / n / "report.json").read_text())
+        assert report["exercise"] == want["exercise"] and report["recognition"]["text"].startswith("recognised: ")
+    assert rows["clamshell_clean_right"]["side"] == truth["clamshell_clean_right"]["side"]
+    assert rows["still"]["status"] == "unsure" and "no exercise was recognised" in rows["still"]["error"]
+    assert "unsure" in result.output and "Unsure:" in result.output and str(still.name) in result.output
+    with open(tmp_path / "out" / SUMMARY_CSV, newline="") as fh:
+        assert {r["video"].rsplit("/", 1)[-1]: r["exercise"] for r in csv.DictReader(fh)} == {
+            "bridge_clean_left.mp4": "bridge", "clamshell_clean_right.mp4": "clamshell", "still.mp4": ""}
+    from formcheck.history.store import list_sessions
+
+    assert sorted(s.figures.exercise for s in list_sessions(db)) == ["bridge", "clamshell"]
+
+
+def test_an_unsure_recognition_keeps_its_guess_in_the_row(tmp_path, monkeypatch):
+    """Below the confidence threshold: the row says unsure with the best guess; the batch goes on."""
+    from formcheck.analyze import auto
+    from formcheck.analyze.batch_auto import analyze_one_auto, unsure_lines
+    from formcheck.recognize.segmentation import Recognition, Segment
+
+    guess = Segment("pigeon_pose", 0.0, 20.0, 0.41, side="left", runner_up="figure_four_stretch")
+    rec = Recognition(None, np.zeros((0, 0)), (), np.zeros(0, int), [guess])
+    with pytest.raises(auto.UnsureRecognition) as caught:
+        auto.check_sure(rec, "clip.mp4")
+    assert (caught.value.exercise, caught.value.side, caught.value.confidence) == ("pigeon_pose", "left", 0.41)
+    assert "not sure which exercise clip.mp4 shows" in str(caught.value)
+
+    def unsure(video, *args, **kwargs):
+        auto.check_sure(rec, Path(video).name)
+
+    monkeypatch.setattr(auto, "analyze_auto", unsure)
+    video = _blank_video(tmp_path / "clip.mp4")
+    rows = run_batch([video], None, tmp_path / "out", worker=analyze_one_auto)
+    assert (rows[0].status, rows[0].exercise, rows[0].confidence) == ("unsure", "pigeon_pose", 0.41)
+    assert summary_lines(rows) == [] and unsure_lines(rows) == [f"{video}: {rows[0].error}"]
+    assert json.loads((tmp_path / "out" / SUMMARY_JSON).read_text())["unsure"] == 1

@@ -87,6 +87,12 @@ def test_analyze_sample_video_end_to_end(samples_dir, tmp_path):
     for rep, want in zip(report["reps"], truth["reps"]):
         assert rep["start_s"] <= want["peak_s"] <= rep["end_s"]
         assert {"index", "side", "start_s", "peak_s", "end_s", "rom_deg", "hold_s", "faults"} <= set(rep)
+    # issue 17: the dosage line's longest hold is the rep table's (it said 0.0 s beside 0.1 s), and the
+    # prescribed 5 s hold at the top, never made in this clip, keeps the dosage unmet
+    dosage = report["summary"]["dosage"]
+    held = next(line for line in dosage["verdict"] if "held at the top" in line)
+    assert f"longest hold {max(r['hold_s'] for r in report['reps']):.1f} s" in held
+    assert dosage["met"] is False and any("holds at the top averaged" in m for m in dosage["missing"])
     # A second run without --force must not overwrite the report.
     again = runner.invoke(app, ["analyze", str(video), "--exercise", "bridge", "--out", str(out)])
     assert "already exists" in _one_line_error(again)

@@ -8,6 +8,8 @@ so most of these tests need no camera, video or model.
 from __future__ import annotations
 
 import json
+import os
+from datetime import datetime
 from pathlib import Path
 
 import cv2
@@ -80,9 +82,10 @@ def drive(runner: RoutineRunner, track: PoseTrack, until: float | None = None) -
 
 @pytest.fixture(scope="module")
 def bridge_then_clamshell():
-    """Bridge 3 reps, 4 s of rest in place, clamshell 2 reps on the right."""
-    bridge, b_truth = synthetic("bridge", 3)
-    clam, c_truth = synthetic("clamshell", 2, side="right")
+    """Bridge 3 reps, 4 s of rest in place, clamshell 2 reps on the right; each rep held 5.5 s at the
+    top, as both exercises prescribe (issue 17: a set is completed only when its holds are met)."""
+    bridge, b_truth = synthetic("bridge", 3, hold_s=5.5)
+    clam, c_truth = synthetic("clamshell", 2, side="right", hold_s=5.5)
     track, starts = join([bridge, clam], gap_s=4.0)
     return track, starts, b_truth, c_truth
 
@@ -120,6 +123,25 @@ def test_runner_counts_rests_and_advances(bridge_then_clamshell):
     counting = [f for f in frames if f.phase == "counting" and f.current.step == 1]
     assert counting[0].progress == "0 / 3 reps" and "next: Clamshell" in counting[0].next_up
     assert frames[-1].progress == "routine done"
+
+
+def test_reps_without_the_prescribed_hold_end_the_set_hold_short():
+    """Issue 17: a set of reps with a hold at the top is completed only when the holds were met."""
+    from formcheck.live.routine_loop import set_done_words
+
+    quick, truth = synthetic("bridge", 3)  # no pause at the top
+    runner = RoutineRunner(parse_routine(routine_data({"exercise": "bridge", "reps": 3}), "t.toml"), quick.image_size)
+    drive(runner, quick)
+    (rec,) = runner.records
+    assert rec.status == "hold short" and truth[2]["peak_s"] < rec.target_met_s  # ends on its reps, as before
+    assert rec.reason.startswith("reps 3/3, but holds at the top averaged ") and "of the 5 s prescribed" in rec.reason
+    assert set_done_words(rec).startswith("Reps done, but not the holds: reps 3/3")
+    # the set's report says the same, judged on the set alone
+    report = rec.session.result()
+    from formcheck.report.build import build_report
+
+    dosage = build_report(report, "t")["summary"]["dosage"]
+    assert dosage["met"] is False and dosage["missing"] == [rec.reason]
 
 
 def test_skip_and_stall_stop_a_set_early(bridge_then_clamshell):
@@ -401,6 +423,8 @@ def test_cli_routine_on_a_two_exercise_video(tmp_path):
         {"exercise": "clamshell", "sides": truth[1]["side"], "reps": truth[1]["complete_reps"]}, rest_s=2)))
     out = tmp_path / "out"
     db = tmp_path / "history.sqlite3"
+    recorded_on = datetime(2026, 10, 21, 8, 30).astimezone()  # issue 17: the sets are dated by the file
+    os.utime(video, (recorded_on.timestamp(), recorded_on.timestamp()))
     result = CliRunner().invoke(app, ["routine", "--routine-file", str(routine), "--source", str(video), "--fast",
                                       "--no-window", "--no-sound", "--out", str(out), "--db", str(db)])
     assert result.exit_code == 0, result.output
@@ -409,15 +433,20 @@ def test_cli_routine_on_a_two_exercise_video(tmp_path):
     assert [(s["step"], s["exercise"], s["side"]) for s in report["sets"]] == [
         (1, "bridge", None), (2, "clamshell", "right")]
     assert [s["done"]["reps"] for s in report["sets"]] == [t["complete_reps"] for t in truth] == [4, 4]
-    assert [s["status"] for s in report["sets"]] == ["completed", "completed"]
+    # issue 17: both exercises prescribe a hold at the top (5 s) that these clips never make
+    assert [s["status"] for s in report["sets"]] == ["hold short", "hold short"]
+    assert report["sets"][0]["reason"].startswith("reps 4/4, but holds at the top averaged ")
+    assert report["sets"][1]["reason"].startswith("reps on the right side 4/4, but holds at the top averaged ")
     assert report["sets"][1]["done"]["reps_on_side"] == 4
     assert report["sets"][0]["ended_s"] < report["sets"][1]["started_s"]  # one after the other, with a rest
-    assert report["summary"] == {**report["summary"], "sets": 2, "completed": 2, "reps": 8}
+    assert report["summary"] == {**report["summary"], "sets": 2, "completed": 0, "hold_short": 2, "reps": 8}
     assert (out / "routine_report.html").exists() and (out / report["sets"][1]["report"]).exists()
-    assert "2 of 2 sets completed" in result.output
+    assert "0 of 2 sets completed" in result.output and "hold short" in result.output
     from formcheck.history.store import list_sessions  # issue 9: each set is a session in the history
 
-    assert [(h.figures.exercise, h.figures.rep_count) for h in list_sessions(db)] == [("bridge", 4), ("clamshell", 4)]
+    sessions = list_sessions(db)
+    assert [(h.figures.exercise, h.figures.rep_count) for h in sessions] == [("bridge", 4), ("clamshell", 4)]
+    assert all(h.performed_at == recorded_on and h.figures.dosage_met is False for h in sessions)
 
 
 def test_cli_routine_without_a_display_asks_for_no_window(tmp_path, monkeypatch):

@@ -24,6 +24,19 @@ from formcheck.report.build import build_report, write_json_atomic
 SETS_NAME = "sets.json"
 
 
+class UnsureRecognition(InputError):
+    """The recogniser will not name the exercise: no set found, or its best guess below the threshold.
+
+    A single ``analyze --exercise auto`` stops on it like any InputError; a batch records the
+    video as "unsure" with its best guess (``exercise``, ``confidence``) and goes on.
+    """
+
+    def __init__(self, message: str, exercise: str | None = None, side: str | None = None,
+                 confidence: float | None = None):
+        super().__init__(message)
+        self.exercise, self.side, self.confidence = exercise, side, confidence
+
+
 @dataclass
 class AutoAnalysis:
     recognition: Recognition
@@ -48,12 +61,13 @@ def check_sure(rec: Recognition, source: str, min_confidence: float = MIN_CONFID
         guesses = sorted({s.looked_like for s in rec.segments if s.looked_like})
         why = (f"it looked a little like {', '.join(guesses)} but no rep or hold was found" if guesses
                else "it looks like rest or nobody in view")
-        raise InputError(f"no exercise was recognised in {source} ({why}): pass --exercise ID "
-                         "(see 'formcheck exercises')")
+        raise UnsureRecognition(f"no exercise was recognised in {source} ({why}): pass --exercise ID "
+                                "(see 'formcheck exercises')")
     if best.confidence < min_confidence:
-        raise InputError(f"not sure which exercise {source} shows (best guess {get_exercise(best.exercise).name}, "
-                         f"confidence {best.confidence:.2f}; next {best.runner_up}): pass --exercise ID "
-                         "(see 'formcheck exercises')")
+        raise UnsureRecognition(f"not sure which exercise {source} shows (best guess "
+                                f"{get_exercise(best.exercise).name}, confidence {best.confidence:.2f}; next "
+                                f"{best.runner_up}): pass --exercise ID (see 'formcheck exercises')",
+                                best.exercise, best.side, round(best.confidence, 3))
 
 
 def summary_of(rec: Recognition, sets: list[AnalysedSet], reports: list[dict], dirs: list[Path | None]) -> dict:

@@ -43,8 +43,8 @@ VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".w
                                      ".mpeg", ".wmv", ".3gp", ".ts", ".mts", ".flv")
 SUMMARY_JSON = "batch_summary.json"
 SUMMARY_CSV = "batch_summary.csv"
-SUMMARY_COLUMNS: tuple[str, ...] = ("video", "status", "reps", "holds", "faults", "warnings", "seconds",
-                                    "out_dir", "error")
+SUMMARY_COLUMNS: tuple[str, ...] = ("video", "status", "exercise", "side", "confidence", "reps", "holds", "faults",
+                                    "warnings", "seconds", "out_dir", "error")
 #: Attempts per video on Ray when its worker dies (Ray's max_retries = MAX_ATTEMPTS - 1).
 MAX_ATTEMPTS = 2
 _GLOB_CHARS = "*?["
@@ -56,7 +56,7 @@ class BatchJob:
 
     video: str
     out_dir: str
-    exercise: Exercise
+    exercise: Exercise | None  # None: --exercise auto (formcheck.analyze.batch_auto)
     model: str = "full"
     video_out: bool = True
     stride: int = 1
@@ -65,11 +65,14 @@ class BatchJob:
 
 @dataclass
 class BatchRow:
-    """One line of the summary. ``status`` is "ok" or "failed" (then ``error`` says why)."""
+    """One line of the summary. ``status``: "ok", "failed" or, --exercise auto, "unsure" (``error`` says why)."""
 
     video: str
     out_dir: str
     status: str = "failed"
+    exercise: str | None = None  # the id given, or recognised (several sets: "bridge, clamshell")
+    side: str | None = None  # recognised (auto)
+    confidence: float | None = None  # of the recognition (auto; several sets: the lowest)
     reps: int | None = None
     holds: int | None = None
     faults: int | None = None
@@ -191,7 +194,7 @@ def analyze_one(job: BatchJob) -> BatchRow:
         analysis = analyze_video(Path(job.video), job.exercise, target, job.model,
                                  video_out=job.video_out, stride=job.stride)
         report = analysis.report
-        row.status = "ok"
+        row.status, row.exercise = "ok", job.exercise.id
         row.reps = int(report["summary"]["rep_count"])
         row.holds = len(report["holds"])
         row.faults = int(sum(report["summary"]["faults"].values()))
@@ -313,7 +316,7 @@ def _run_ray(jobs: list[BatchJob], address: str, on_row: Callable[[BatchRow], No
 # --------------------------------------------------------------------------- the batch
 
 
-def run_batch(videos: Sequence[str | Path], exercise: Exercise, out_dir: str | Path, *, model: str = "full",
+def run_batch(videos: Sequence[str | Path], exercise: Exercise | None, out_dir: str | Path, *, model: str = "full",
               jobs: int = 1, video_out: bool = True, stride: int = 1, force: bool = False,
               ray: str | None = None, on_row: Callable[[BatchRow], None] | None = None,
               worker: Callable[[BatchJob], BatchRow] = analyze_one) -> list[BatchRow]:
@@ -368,7 +371,7 @@ def write_summary(rows: Sequence[BatchRow], out_dir: Path) -> tuple[Path, Path]:
     summary = {
         "videos": len(rows),
         "ok": len(ok),
-        "failed": len(rows) - len(ok),
+        "failed": sum(r.status == "failed" for r in rows), "unsure": sum(r.status == "unsure" for r in rows),
         "reps": sum(r.reps or 0 for r in ok),
         "faults": sum(r.faults or 0 for r in ok),
         "results": [r.to_dict() for r in rows],
@@ -388,10 +391,9 @@ def write_summary(rows: Sequence[BatchRow], out_dir: Path) -> tuple[Path, Path]:
 
 
 def summary_lines(rows: Sequence[BatchRow]) -> list[str]:
-    """One line per failed video (for the terminal, under the table)."""
-    return [f"{r.video}: {r.error}" for r in rows if r.status != "ok"]
+    """One line per failed video (for the terminal, under the table; an unsure recognition is not a failure)."""
+    return [f"{r.video}: {r.error}" for r in rows if r.status == "failed"]
 
 
-__all__ = ["BatchJob", "BatchRow", "VIDEO_EXTENSIONS", "SUMMARY_JSON", "SUMMARY_CSV", "analyze_one",
-           "default_batch_out", "find_videos", "is_batch_input", "report_folders", "run_batch",
-           "summary_lines", "write_summary"]
+__all__ = ["BatchJob", "BatchRow", "VIDEO_EXTENSIONS", "SUMMARY_JSON", "SUMMARY_CSV", "analyze_one", "default_batch_out",
+           "find_videos", "is_batch_input", "report_folders", "run_batch", "summary_lines", "write_summary"]

@@ -50,10 +50,11 @@ def analyze(
     from formcheck.pose.estimator import model_path
 
     history = HistoryWriter(db, no_history, performed_on)  # issue 9: before any work, so a bad --date fails fast
-    if exercise == "auto" and exercise_file is None:
+    auto = exercise == "auto" and exercise_file is None
+    if auto and ray is None and not is_batch_input(videos):
         _analyze_auto(videos, out_dir, model.value, force, as_json, no_video, stride, history)
         return
-    ex = load_exercise(exercise, exercise_file)
+    ex = None if auto else load_exercise(exercise, exercise_file)  # None: each video of the batch recognised
     if ray is not None or is_batch_input(videos):  # issue 8
         model_path(model.value)  # fail now if the model is missing, before any work
         _analyze_batch(videos, ex, out_dir, model.value, force, as_json, no_video, stride, jobs, ray,
@@ -117,9 +118,7 @@ def _analyze_auto(videos: list[Path], out_dir: Optional[Path], model: str, force
     from formcheck.analyze.video import default_out_dir, prepare_out_dir
     from formcheck.pose.estimator import model_path
 
-    if len(videos) != 1 or videos[0].is_dir() and any(videos[0].glob("*.mp4")):
-        raise InputError("--exercise auto takes one video at a time: run it once per video")
-    video = videos[0]
+    video = videos[0]  # several videos are a batch (issue 17)
     if not video.exists():
         raise InputError(f"no such file: {video}")
     model_path(model)
@@ -159,8 +158,12 @@ def _print_recognised_sets(video: Path, auto, target: Path) -> None:
 # --- issue 8: batch analysis ---
 def _analyze_batch(videos: list[Path], ex, out_dir: Optional[Path], model: str, force: bool, as_json: bool,
                    no_video: bool, stride: int, jobs: int, ray: Optional[str], on_done=None) -> None:
-    """Many videos: one report folder each under --out, a summary table, batch_summary.json/.csv."""
-    from formcheck.analyze.batch import default_batch_out, find_videos, run_batch, summary_lines
+    """Many videos: one report folder each under --out, a summary table, batch_summary.json/.csv.
+
+    ``ex`` None: --exercise auto, each video recognised first (issue 17); an unsure one is not a failure.
+    """
+    from formcheck.analyze.batch import analyze_one, default_batch_out, find_videos, run_batch, summary_lines
+    from formcheck.analyze.batch_auto import analyze_one_auto
 
     clips = find_videos(videos)
     target = out_dir or default_batch_out(videos)
@@ -174,11 +177,11 @@ def _analyze_batch(videos: list[Path], ex, out_dir: Optional[Path], model: str, 
             on_done(row)
         finished[0] += 1
         if not as_json:
-            mark = "ok" if row.status == "ok" else "FAILED"
+            mark = {"ok": "ok", "unsure": "unsure"}.get(row.status, "FAILED")
             err.print(f"[{finished[0]}/{len(clips)}] {mark} {row.video} ({row.seconds or 0:.1f} s)", highlight=False)
 
     rows = run_batch(clips, ex, target, model=model, jobs=jobs, video_out=not no_video, stride=stride,
-                     force=force, ray=ray, on_row=on_row)
+                     force=force, ray=ray, on_row=on_row, worker=analyze_one if ex is not None else analyze_one_auto)
     failed = summary_lines(rows)
     if as_json:
         print(json.dumps([r.to_dict() for r in rows], indent=1))
@@ -189,19 +192,34 @@ def _analyze_batch(videos: list[Path], ex, out_dir: Optional[Path], model: str, 
 
 
 def _print_batch(rows, failed: list[str], target: Path) -> None:
-    """A row per video (reps, faults, warnings, ok or failed), then why each failure failed."""
-    table = Table(title=f"formcheck batch: {len(rows) - len(failed)} of {len(rows)} analysed")
-    for col in ("video", "reps", "faults", "warnings", "status"):
+    """A row per video (exercise, reps, faults, warnings, ok, unsure or failed), then why each was not ok."""
+    from formcheck.analyze.batch_auto import unsure_lines
+
+    ok = sum(r.status == "ok" for r in rows)
+    table = Table(title=f"formcheck batch: {ok} of {len(rows)} analysed")
+    for col in ("video", "exercise", "reps", "faults", "warnings", "status"):
         table.add_column(col, overflow="fold")
 
     def cell(value) -> str:
         return "-" if value is None else str(value)
 
+    status = {"ok": "ok", "unsure": "[yellow]unsure[/yellow]"}
     for r in rows:
-        table.add_row(r.video, cell(r.reps), cell(r.faults), cell(r.warnings),
-                      "ok" if r.status == "ok" else "[red]failed[/red]")
+        table.add_row(r.video, _exercise_cell(r), cell(r.reps), cell(r.faults), cell(r.warnings),
+                      status.get(r.status, "[red]failed[/red]"))
     out.print(table)
+    for line in unsure_lines(rows):
+        out.print(f"[yellow]Unsure:[/yellow] {line}", highlight=False)
     for line in failed:
         out.print(f"[red]Failed:[/red] {line}", highlight=False)
     out.print(f"Summary: {Path(target) / 'batch_summary.csv'} (and .json); reports in {target}/<video name>/")
+
+
+def _exercise_cell(row) -> str:
+    """The exercise given, or recognised with its side and confidence ("clamshell, right, 0.93"; unsure: "guess?")."""
+    if row.exercise is None:
+        return "-"
+    side = f", {row.side}" if row.side else ""
+    conf = f", {row.confidence:.2f}" if row.confidence is not None else ""
+    return f"{row.exercise}{side}{conf}" + ("?" if row.status == "unsure" else "")
 # --- end issue 8 ---

@@ -43,16 +43,21 @@ class HistoryWriter:
                        f"({reason or type(exc).__name__ + ': ' + str(exc)}); the report itself is saved", err=True)
 
     def record_row(self, row) -> None:
-        """A finished batch video: its report from the row (or its report.json when a worker did not send it)."""
+        """A finished batch video: its report from the row (or its report.json when a worker did not send it).
+
+        A video of several recognised exercises (--exercise auto) adds each set from its own folder.
+        """
         if row.status != "ok" or not self.enabled or self.failed:
             return
-        report = row.report
-        if report is None:
+        if row.report is not None:
+            self.record(row.report, Path(row.out_dir), Path(row.video))
+            return
+        for folder in _report_folders(Path(row.out_dir)):
             try:
-                report = json.loads((Path(row.out_dir) / "report.json").read_text(encoding="utf-8"))
+                report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
             except (OSError, ValueError):
-                return
-        self.record(report, Path(row.out_dir), Path(row.video))
+                continue
+            self.record(report, folder, Path(row.video))
 
     def record_live(self, report: dict, out_dir: Path, started_at) -> None:
         """A live session counts once counting has started; opening the camera and quitting is not a session."""
@@ -60,3 +65,14 @@ class HistoryWriter:
             typer.echo("formcheck: counting never started, so this session is not added to the history", err=True)
             return
         self.record(report, out_dir, when=started_at)
+
+
+def _report_folders(out_dir: Path) -> list[Path]:
+    """A video's report folder, or with several recognised sets (sets.json, issue 17) each set's folder."""
+    from formcheck.analyze.auto import SETS_NAME
+
+    try:
+        sets = json.loads((out_dir / SETS_NAME).read_text(encoding="utf-8"))["sets"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return [out_dir]
+    return [out_dir / Path(s["report"]).parent for s in sets if isinstance(s, dict) and s.get("report")]

@@ -75,7 +75,7 @@ def live(
     target = prepare_out_dir(out_dir or Path("formcheck-live") / datetime.now().strftime("%Y%m%d-%H%M%S"), force)
     if not no_window:
         err.print("Keys: q/Esc quit, space pause, s switch side, r reset the set.")
-    started_at = datetime.now().astimezone()  # issue 9: a live session is dated by its start
+    started_at = _performed_at(source)  # issue 9: dated by its start; issue 17: a --source file by the file
     report = run_live(spec, ex, model=model.value, out_dir=target, show_window=not no_window, record=record,
                       fast=fast, sound=not no_sound, speech=speech)
     HistoryWriter(db, no_history).record_live(report, target, started_at)  # issue 9
@@ -102,8 +102,6 @@ def routine(
     no_history: Annotated[bool, typer.Option("--no-history", help="Do not record these sets in the history.")] = False,
 ) -> None:
     """Coach a whole routine live: exercise after exercise, both sides, the article's dosage, rests; one combined report."""
-    from datetime import datetime
-
     from formcheck.live.routine_loop import run_routine
 
     chosen = _chosen_routine(name, routine_file)
@@ -111,12 +109,23 @@ def routine(
     target = _routine_folder(out_dir, force)
     if not no_window:
         err.print("Keys: q/Esc quit, space pause, n next (skip the set or the rest), s switch side, r reset the set.")
-    started_at = datetime.now().astimezone()
+    started_at = _performed_at(source)  # issue 17: a routine played from a file is dated by the file
     report = run_routine(spec, chosen, model=model.value, out_dir=target, show_window=not no_window, fast=fast,
                          sound=not no_sound, speech=speech)
     _record_routine_sets(report, target, HistoryWriter(db, no_history), started_at)
     _print_routine_report(report)
     out.print(f"Report: {target / 'routine_report.html'}")
+
+
+def _performed_at(source: Optional[str]):
+    """When the exercise was done: a --source file's recording time (as analyze dates a video), else now."""
+    from datetime import datetime
+
+    from formcheck.history.store import recording_time
+
+    if source is not None and Path(source).is_file():
+        return recording_time(source)
+    return datetime.now().astimezone()
 
 
 def _chosen_routine(name: Optional[str], routine_file: Optional[Path]):

@@ -49,9 +49,13 @@ def dosage_met(report: dict) -> bool | None:
 
     Sided exercises need the reps on each side ("10-12 each side"); a hold exercise needs the
     longest hold to reach the target time and, when the seeds give one, the number of holds.
-    None when report.json carries no numeric target (e.g. "not given" in the seeds).
+    None when report.json carries no numeric target (e.g. "not given" in the seeds). Reports
+    since issue 17 carry the judgement itself (``summary.dosage.met``, which also needs the
+    prescribed holds at the top of reps); older ones are judged here as they were.
     """
     summary = report.get("summary") or {}
+    if "met" in (summary.get("dosage") or {}):  # issue 17: the report's own judgement, holds at the top included
+        return summary["dosage"]["met"]
     target = (summary.get("dosage") or {}).get("target") or {}
     by_side = summary.get("reps_by_side") or {}
     verdicts = []

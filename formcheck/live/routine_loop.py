@@ -138,10 +138,9 @@ class RoutineLoop(LiveLoop):
 
     def _set_done(self, rec: SetRecord, warnings: list[str] = ()) -> None:
         """Write the set's own report now (nothing is lost if the session is cut short later)."""
-        if rec.status == "completed":
+        if rec.status in ("completed", "hold short"):
             self.sounds.play("hold")
-            self.speaker.say(f"Set done. Rest {rec.planned.rest_s:g} seconds." if rec.planned.rest_s
-                             else "Set done.", rec.ended_s or 0.0)
+            self.speaker.say(set_done_words(rec), rec.ended_s or 0.0)
         folder = f"{SETS_DIR}/{rec.planned.folder}"
         target = None
         if self.out_dir is not None:
@@ -150,7 +149,7 @@ class RoutineLoop(LiveLoop):
         extra = {"ended": rec.status, "routine": self.routine.id, "routine_set": rec.planned.number,
                  "reason": rec.reason}
         report = finish_session(rec.session, target, self.src.info.description, self.model_name(), extra,
-                                list(warnings))
+                                list(warnings), set_side=rec.planned.side)
         self.entries[rec.planned.number] = set_entry(rec.planned, rec, report, folder if target else None)
         if self.out_dir is not None:
             ended = "routine finished" if self.runner.phase == "done" else "in progress"
@@ -160,3 +159,11 @@ class RoutineLoop(LiveLoop):
         sets = self.runner.sets if self.runner is not None else plan(self.routine)
         return build_routine_report(self.routine, sets, list(self.entries.values()), self.src.info.description,
                                     self.model_name(), ended)
+
+
+def set_done_words(rec: SetRecord) -> str:
+    """What the coach says when a set reaches its reps: done, or done but short of its holds (issue 17)."""
+    rest = f" Rest {rec.planned.rest_s:g} seconds." if rec.planned.rest_s else ""
+    if rec.status == "hold short":
+        return f"Reps done, but not the holds: {rec.reason}.{rest}"
+    return f"Set done.{rest}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from formcheck.live.routine import PlannedSet, Routine, announcement, plan
 from formcheck.live.session import LiveFrame, LiveSession
+from formcheck.rules.dosage import check_dosage
 from formcheck.rules.engine import FrameVerdict
 from formcheck.rules.exercise import Exercise
 
@@ -27,7 +28,7 @@ class SetRecord:
     planned: PlannedSet
     session: LiveSession
     started_s: float
-    status: str = "in progress"  # completed | stopped early
+    status: str = "in progress"  # completed | hold short (reps done, prescribed holds not) | stopped early
     reason: str | None = None
     ended_s: float | None = None
     target_met_s: float | None = None
@@ -164,7 +165,7 @@ class RoutineRunner:
         if not met:
             return None
         rec.target_met_s = t
-        return self.end_set(t, "completed")
+        return self.end_set(t, *set_completion(rec))
 
     def _frame(self, t: float, live: LiveFrame | None, ended: SetRecord | None = None) -> RoutineFrame:
         rec = self.current
@@ -192,6 +193,25 @@ class RoutineRunner:
             return f"{rec.moving_s / 60:.1f} / {target.duration_s / 60:g} min"
         done = live.verdict.rep_count if live is not None and live.counting else self._last_count
         return f"{done} / {target.reps} reps"
+
+
+def set_completion(rec: SetRecord) -> tuple[str, str | None]:
+    """The status of a set that reached its rep target: completed only if its prescribed holds were met too.
+
+    A set of reps with a hold at the top ("10 reps, hold 5 s at the top") ends on its reps, as
+    before, but is "hold short", with what was missing, when too few reps were held: the
+    same judgement as the set's report (:func:`formcheck.rules.dosage.check_dosage`). The
+    engine is finished first so that the rep counted on this frame has its hold measured.
+    """
+    target = rec.planned.target
+    if target.holds or target.duration_s or not target.hold_s:
+        return "completed", None
+    engine = rec.session.engine
+    engine.finish()
+    check = check_dosage(rec.planned.exercise, engine.reps, engine.holds, side=rec.planned.side)
+    if check.met is False:
+        return "hold short", "; ".join(check.missing)
+    return "completed", None
 
 
 def _new_session(exercise: Exercise, image_size: tuple[int, int], side: str | None) -> LiveSession:

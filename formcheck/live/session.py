@@ -290,10 +290,13 @@ def _save_track(session: LiveSession, path: Path) -> None:
 
 
 def finish_session(session: LiveSession, out_dir: Path | None, source: str, model: str | None,
-                   extra: dict, warnings: list[str] = ()) -> dict:
-    """Build the report (the same as ``analyze``'s, plus a "live" section) and write it."""
+                   extra: dict, warnings: list[str] = (), set_side: str | None = None) -> dict:
+    """Build the report (the same as ``analyze``'s, plus a "live" section) and write it.
+
+    ``set_side``: a routine's set of one side, whose dosage is judged on that side alone.
+    """
     result = session.result()
-    report = build_report(result, source=source, model=model)
+    report = build_report(result, source=source, model=model, set_side=set_side)
     report["tracking"]["warnings"].extend(warnings)
     report["live"] = {
         "counting_started_s": None if session.started_s is None else round(session.started_s, 3),

@@ -17,57 +17,19 @@ import numpy as np
 
 from formcheck import __version__
 from formcheck.analyze.track import SessionResult
+from formcheck.rules.dosage import check_dosage
 from formcheck.rules.exercise import Exercise
 
 REPORT_VERSION = 1
-#: A hold counts as reaching its target when within this of it (report.json and report.html judge holds alike).
-HOLD_TOLERANCE_S = 0.25
 
 
 def _plural(n: int, word: str) -> str:
     return word if n == 1 else word + "s"
 
 
-def _range_text(lo: float, hi: float, unit: str = "") -> str:
-    fmt = (lambda v: f"{v:g}")
-    return f"{fmt(lo)}{unit}" if lo == hi else f"{fmt(lo)}-{fmt(hi)}{unit}"
-
-
-def dosage_lines(ex: Exercise, reps_by_side: dict[str, int], holds: list[dict]) -> list[str]:
-    """'Left 12 of 10-15, Right 9 of 10-15: 1 short' style comparison with the prescription."""
-    d = ex.dosage
-    lines = []
-    if d.reps and ex.kind in ("reps", "cyclic"):
-        target = _range_text(*d.reps)
-        if ex.sided:
-            parts = []
-            for side in ("left", "right"):
-                n = reps_by_side.get(side, 0)
-                short = f" ({d.reps[0] - n} short)" if 0 < n < d.reps[0] else ""
-                parts.append(f"{side.capitalize()} {n} of {target}{short}")
-            lines.append(", ".join(parts))
-            done = [s for s in ("left", "right") if reps_by_side.get(s, 0) > 0]
-            if len(done) == 1:
-                other = "right" if done[0] == "left" else "left"
-                lines.append(f"Only the {done[0]} side was done: then rest, or do the other side ({other})!")
-        else:
-            n = sum(reps_by_side.values())
-            short = f": {d.reps[0] - n} short" if n < d.reps[0] else ""
-            lines.append(f"{n} of {target} reps{short}")
-    if d.hold_s:
-        target = _range_text(*d.hold_s, " s")
-        if ex.kind == "hold":
-            total = sum(h["duration_s"] for h in holds)
-            count = f"{len(holds)} of {_range_text(*d.holds)} holds, " if d.holds else f"{len(holds)} holds, "
-            lines.append(f"{count}longest {max((h['duration_s'] for h in holds), default=0):.1f} s of {target} "
-                         f"(total {total:.1f} s)")
-        else:
-            met = sum(1 for h in holds if h["duration_s"] >= d.hold_s[0] - HOLD_TOLERANCE_S)
-            n_reps = sum(reps_by_side.values())
-            longest = max((h["duration_s"] for h in holds), default=0.0)
-            lines.append(f"{met} of {n_reps} {_plural(n_reps, 'rep')} held at the top for the {target} target"
-                         + (f" (longest hold {longest:.1f} s)" if n_reps else ""))
-    return lines
+def missing_lines(missing: list[str]) -> list[str]:
+    """The prescription not met: say what was missing, in one line."""
+    return [f"Not yet the prescribed dose: {'; '.join(missing)}"] if missing else []
 
 
 def cut_short_lines(cut_short: list) -> list[str]:
@@ -147,11 +109,12 @@ def json_safe(value):
     return value
 
 
-def build_report(result: SessionResult, source: str, model: str | None = None) -> dict:
-    return json_safe(_build_report(result, source, model))
+def build_report(result: SessionResult, source: str, model: str | None = None, *, set_side: str | None = None) -> dict:
+    """report.json's content. ``set_side``: the session is one set of that side (a routine's), judged as such."""
+    return json_safe(_build_report(result, source, model, set_side))
 
 
-def _build_report(result: SessionResult, source: str, model: str | None = None) -> dict:
+def _build_report(result: SessionResult, source: str, model: str | None = None, set_side: str | None = None) -> dict:
     ex = result.exercise
     eng = result.engine
     t = result.track.t_s
@@ -165,6 +128,7 @@ def _build_report(result: SessionResult, source: str, model: str | None = None) 
     faults = Counter(f["code"] for r in reps for f in r["faults"])
     faults.update(f["code"] for h in holds for f in h["faults"])
     well, to_fix = feedback(ex, reps, holds)
+    dosage = check_dosage(ex, eng.reps, eng.holds, side=set_side)
     return {
         "report_version": REPORT_VERSION,
         "formcheck_version": __version__,
@@ -191,7 +155,9 @@ def _build_report(result: SessionResult, source: str, model: str | None = None) 
             "hold_s_total": round(sum(h["duration_s"] for h in holds), 2),
             "faults": dict(faults),
             "dosage": {"prescribed": ex.dosage.text,
-                       "verdict": dosage_lines(ex, by_side, holds) + cut_short_lines(eng.cut_short),
+                       "verdict": dosage.lines + missing_lines(dosage.missing) + cut_short_lines(eng.cut_short),
+                       # issue 17: met (None: nothing numeric to meet) and what fell short, holds at the top included
+                       "met": dosage.met, "missing": dosage.missing,
                        # issue 5: the numeric targets, so report.html can be re-rendered from report.json
                        "target": {"reps": list(ex.dosage.reps) if ex.dosage.reps else None,
                                   "hold_s": list(ex.dosage.hold_s) if ex.dosage.hold_s else None,

@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from formcheck.report.build import HOLD_TOLERANCE_S
+from formcheck.rules.dosage import HOLD_TOLERANCE_S
 from formcheck.report.key_angle_plot import fault_limits, key_angle_svg, key_unit, series_from, signal_label
 from formcheck.report.page_kit import PAGE_CSS, created_text, inline_file, render_page, template_text, write_text_atomic
 

@@ -79,6 +79,7 @@ def build_routine_report(routine, planned_sets: list, entries: list[dict], sourc
         "ended": ended,
         "sets": sets,
         "summary": {"sets": len(sets), "completed": status["completed"], "stopped_early": status["stopped early"],
+                    "hold_short": status["hold short"],  # issue 17: reps done, prescribed holds at the top not
                     "not_done": status["not done"] + status["in progress"],
                     "reps": sum((e["done"] or {}).get("reps", 0) for e in sets),
                     "holds": sum((e["done"] or {}).get("holds", 0) for e in sets),
