@@ -122,5 +122,8 @@ if [ -x .venv/bin/python ] && ! usable .venv/bin/python; then
 fi
 [ -x .venv/bin/python ] || "$py" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras:+[$extras]}"
+# PYTHONWARNINGS: setuptools warns that an editable install with a mapped package folder
+# (models/ -> formcheck.models) could be shadowed by same-named folders in the working
+# directory; that folder is this project, so the warning (a screenful) says nothing here.
+PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras:+[$extras]}"
 echo "formcheck is installed in .venv with Python $(version_of .venv/bin/python) ($(.venv/bin/formcheck --version >/dev/null && echo ok)); check the set-up with: .venv/bin/formcheck doctor"
