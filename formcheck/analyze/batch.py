@@ -47,6 +47,9 @@ SUMMARY_COLUMNS: tuple[str, ...] = ("video", "status", "reps", "holds", "faults"
                                     "out_dir", "error")
 #: Attempts per video on Ray when its worker dies (Ray's max_retries = MAX_ATTEMPTS - 1).
 MAX_ATTEMPTS = 2
+#: Object store of a ``--ray local`` instance: tasks pass only a job and a row (paths, counts),
+#: never frames, so 256 MB (Ray's default is 30 % of RAM, which /dev/shm often cannot hold).
+LOCAL_OBJECT_STORE_BYTES = 256 * 1024 * 1024
 _GLOB_CHARS = "*?["
 
 
@@ -283,8 +286,9 @@ def _run_ray(jobs: list[BatchJob], address: str, on_row: Callable[[BatchRow], No
     started = False
     if not ray.is_initialized():
         try:
+            local = {"object_store_memory": LOCAL_OBJECT_STORE_BYTES} if address == "local" else {}
             ray.init(address=None if address == "local" else address, include_dashboard=False,
-                     log_to_driver=False)
+                     log_to_driver=False, **local)
         except (ConnectionError, ValueError, RuntimeError) as exc:
             raise InputError(f"could not connect to Ray at {address!r}: {exc}; start a cluster with "
                              f"'ray start --head', or use --ray local") from None
