@@ -55,7 +55,7 @@ def wheel(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def installed(wheel, tmp_path_factory) -> tuple[Path, dict]:
+def installed(wheel, tmp_path_factory):
     """A fresh venv with the wheel installed, and an environment that cannot see the checkout."""
     # Without PYTHONPATH: a checkout on it (with its formcheck.egg-info) would make pip take
     # formcheck as installed already, and the venv's formcheck would be the checkout's.
@@ -66,7 +66,8 @@ def installed(wheel, tmp_path_factory) -> tuple[Path, dict]:
     pip = _run([venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", wheel],
                venv.parent, timeout=1800, env=env)
     assert pip.returncode == 0, pip.stderr[-2000:]
-    return venv, env
+    yield venv, env
+    shutil.rmtree(venv, ignore_errors=True)  # about 1 GB: pytest would keep it with its last three runs
 
 
 def test_the_wheel_carries_models_exercises_routines_and_templates(wheel):
