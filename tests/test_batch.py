@@ -233,3 +233,26 @@ def test_an_unsure_recognition_keeps_its_guess_in_the_row(tmp_path, monkeypatch)
     assert (rows[0].status, rows[0].exercise, rows[0].confidence) == ("unsure", "pigeon_pose", 0.41)
     assert summary_lines(rows) == [] and unsure_lines(rows) == [f"{video}: {rows[0].error}"]
     assert json.loads((tmp_path / "out" / SUMMARY_JSON).read_text())["unsure"] == 1
+
+
+def test_cli_batch_on_a_local_ray_instance_writes_every_report_and_survives_a_broken_video(clip_folder, tmp_path):
+    """``--ray local``: Ray starts on this machine (its CPUs, a small object store), runs every video
+    as a task, and one unreadable video is a failed row in the summary, not the end of the batch."""
+    pytest.importorskip("ray")
+    (clip_folder / "empty_room.mp4").unlink(missing_ok=True)
+    _blank_video(clip_folder / "empty_room.mp4")
+    out = tmp_path / "reports"
+    result = runner.invoke(app, ["analyze", str(clip_folder), "-e", "bridge", "--ray", "local", "--model", "lite",
+                                 "--no-video", "--out", str(out)])
+    assert result.exit_code == 1, result.output  # failures reported, the batch finished
+    assert "Traceback" not in result.output and "Ray (local)" in result.output
+    summary = json.loads((out / SUMMARY_JSON).read_text())
+    by_video = {Path(r["video"]).name: r for r in summary["results"]}
+    assert sorted(by_video) == ["broken.mp4", "empty_room.mp4", "first.mp4", "second.mp4"]
+    for name in ("first", "second"):
+        assert by_video[f"{name}.mp4"]["status"] == "ok", by_video[f"{name}.mp4"]
+        report = json.loads((out / name / "report.json").read_text())
+        assert report["exercise"] == "bridge" and (out / name / "report.html").exists()
+    assert by_video["broken.mp4"]["status"] == "failed" and "not a video" in by_video["broken.mp4"]["error"]
+    assert by_video["empty_room.mp4"]["status"] == "failed" and "no person" in by_video["empty_room.mp4"]["error"]
+    assert (summary["videos"], summary["ok"], summary["failed"]) == (4, 2, 2)

@@ -7,8 +7,7 @@ parallel in a process pool (``concurrent.futures.ProcessPoolExecutor``, spawned 
 creating its own pose estimator per video). A failure on one video (unreadable file, nobody in
 view, even a crashed worker) is recorded in its row of the summary and the others go on.
 
-The summary (video, reps, faults, warnings, status, ...) is written to ``OUT/batch_summary.json``
-and ``OUT/batch_summary.csv``.
+The summary (video, reps, faults, warnings, status, ...) goes to ``OUT/batch_summary.json`` and ``.csv``.
 
 For more videos than one machine can take, ``ray=ADDRESS`` runs the same per-video function
 (:func:`analyze_one`) as Ray tasks on a Ray cluster (``pip install 'formcheck[ray]'``): no
@@ -47,6 +46,8 @@ SUMMARY_COLUMNS: tuple[str, ...] = ("video", "status", "exercise", "side", "conf
                                     "warnings", "seconds", "out_dir", "error")
 #: Attempts per video on Ray when its worker dies (Ray's max_retries = MAX_ATTEMPTS - 1).
 MAX_ATTEMPTS = 2
+#: ``--ray local``'s object store: tasks pass a job and a row, never frames (Ray's default: 30 % of RAM).
+LOCAL_OBJECT_STORE_BYTES = 256 * 1024 * 1024
 _GLOB_CHARS = "*?["
 
 
@@ -286,8 +287,9 @@ def _run_ray(jobs: list[BatchJob], address: str, on_row: Callable[[BatchRow], No
     started = False
     if not ray.is_initialized():
         try:
-            ray.init(address=None if address == "local" else address, include_dashboard=False,
-                     log_to_driver=False)
+            local = address == "local"
+            ray.init(address=None if local else address, include_dashboard=False, log_to_driver=False,
+                     object_store_memory=LOCAL_OBJECT_STORE_BYTES if local else None)
         except (ConnectionError, ValueError, RuntimeError) as exc:
             raise InputError(f"could not connect to Ray at {address!r}: {exc}; start a cluster with "
                              f"'ray start --head', or use --ray local") from None

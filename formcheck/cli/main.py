@@ -17,15 +17,27 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import typer
 
-from formcheck.cli import analyze, catalogue, dev, history, live
+from formcheck.cli import analyze, catalogue, dev, doctor, history, live
 from formcheck.cli.common import set_debug
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Pose-tracking form checker for hip rehabilitation exercises.")
 
 
+def show_version(value: bool) -> None:
+    """``--version``: the installed formcheck, and the Python and MediaPipe it runs on (no heavy import)."""
+    if value:
+        from formcheck.doctor import formcheck_version, package_version
+
+        python = ".".join(map(str, sys.version_info[:3]))
+        typer.echo(f"formcheck {formcheck_version()} (Python {python}, mediapipe {package_version('mediapipe')})")
+        raise typer.Exit()
+
+
 @app.callback()
-def main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
+def main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+         version: Annotated[bool, typer.Option("--version", is_eager=True, callback=show_version,
+                                               help="Print the version and exit.")] = False) -> None:
     set_debug(debug)
 
 
@@ -38,6 +50,7 @@ app.command("history")(history.history_command)
 app.command()(catalogue.routines)
 app.command()(history.progress)
 app.command()(live.routine)
+app.command()(doctor.doctor)
 
 
 def run() -> None:  # pragma: no cover - console script entry

@@ -10,6 +10,7 @@ failed read instead, since a camera drops frames now and then. Timestamps come f
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -191,3 +192,21 @@ def quiet_opencv() -> Iterator[None]:
         yield
     finally:
         set_level(previous)
+
+
+@contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Drop what C libraries write to file descriptor 2 for a moment (FFmpeg's "tag 'VP80' is
+    not supported" line when a .webm writer opens, which log levels do not reach)."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no file descriptor 2 (e.g. a GUI launcher): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)

@@ -2,8 +2,9 @@
 
 Keeping mediapipe behind this one module means every later stage works on plain numpy
 (``PoseTrack``) and can be tested without a model. The models are ``.task`` bundles committed
-in the repo's ``models/`` folder (built offline by ``models/build_models.py``): mediapipe
-1.2.x ships none, and a run-time download must never be needed.
+in the repo's ``models/`` folder (built offline by ``models/build_models.py``) and shipped in
+the wheel as ``formcheck.models`` (found by ``formcheck.model_files``): mediapipe 1.2.x ships
+none, and a run-time download must never be needed.
 
 We use VIDEO running mode: it tracks the person from frame to frame (the detector runs only
 when tracking is lost), which is faster and steadier than IMAGE mode, but it demands strictly
@@ -23,9 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.errors import FormcheckError
+from formcheck.model_files import models_dir
 from formcheck.pose.landmarks import INDEX, PoseTrack
 
-MODEL_DIR = Path(__file__).resolve().parents[2] / "models"
+MODEL_DIR = models_dir()
 MODEL_NAMES = ("lite", "full", "heavy")
 _HIPS = [INDEX["left_hip"], INDEX["right_hip"]]
 
@@ -48,8 +50,8 @@ def model_path(name: str) -> Path:
     path = MODEL_DIR / f"pose_landmarker_{name}.task"
     if not path.is_file():
         flag = " --heavy" if name == "heavy" else ""
-        raise ModelNotFoundError(f"pose model file {path} is missing; build it with: "
-                                 f"python models/build_models.py{flag}")
+        raise ModelNotFoundError(f"pose model file {path} is missing; build it from a clone of formcheck with: "
+                                 f"python models/build_models.py{flag} --out {path.parent}")
     return path
 
 

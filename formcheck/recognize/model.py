@@ -17,9 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from formcheck.model_files import model_file
 from formcheck.recognize.features import feature_names
 
-MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "recognizer.npz"
+MODEL_PATH = model_file("recognizer.npz")
 
 
 @dataclass

@@ -38,9 +38,10 @@ from pathlib import Path
 
 import numpy as np
 
+from formcheck.model_files import model_file
 from formcheck.pose.landmarks import INDEX, LANDMARK_NAMES, PoseTrack
 
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "models" / "landmark_error_model.json"
+DEFAULT_PATH = model_file("landmark_error_model.json")
 ROLES = {"side": ("near", "far"), "front": ("top", "bottom")}
 #: A residual (after the clip's bias) past this many body lengths is a gross error, not noise.
 OUTLIER_BODY = 0.3
