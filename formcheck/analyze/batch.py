@@ -5,14 +5,12 @@ the same :func:`formcheck.analyze.video.analyze_video` as a single ``analyze`` (
 the report one would get alone), in its own output folder ``OUT/<video name>/``. Videos run in
 parallel in a process pool (``concurrent.futures.ProcessPoolExecutor``, spawned workers, each
 creating its own pose estimator per video). A failure on one video (unreadable file, nobody in
-view, even a crashed worker) is recorded in its row of the summary and the others go on.
-
-The summary (video, reps, faults, warnings, status, ...) goes to ``OUT/batch_summary.json`` and ``.csv``.
+view, even a crashed worker) is recorded in its row of the summary (``OUT/batch_summary.json``
+and ``.csv``: video, reps, faults, warnings, status, ...) and the others go on.
 
 For more videos than one machine can take, ``ray=ADDRESS`` runs the same per-video function
-(:func:`analyze_one`) as Ray tasks on a Ray cluster (``pip install 'formcheck[ray]'``): no
-scheduling of our own. The videos and the output folder must be at the same paths on every node
-(shared storage), and formcheck must be installed on every node.
+(:func:`analyze_one`) as Ray tasks (``pip install 'formcheck[ray]'``); videos, output folder and
+formcheck must be at the same paths on every node (shared storage).
 
 What counts as a batch (:func:`is_batch_input`): more than one path; a glob pattern
 (``"clips/*.mp4"``, quoted so that formcheck expands it); a folder that holds video files. A
