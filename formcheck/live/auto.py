@@ -1,0 +1,225 @@
+"""``live --exercise auto``: sets that follow what the person does, one frame at a time (no I/O).
+
+:class:`AutoSession` puts the stream recogniser (formcheck.recognize.stream) in front of
+ordinary :class:`~formcheck.live.session.LiveSession` sets. While nothing is recognised the
+frames are only buffered. Once an exercise is recognised a set of it starts, and the
+buffered frames since its movement began are replayed into the new set first, so the reps
+done while it was being recognised are counted too. A different exercise recognised later
+ends the set and starts the next; a long rest ends it too. A set that ends is cut at the
+moment the other thing began (its frames replayed again up to there), so the first reps of
+the next exercise are not miscounted in it. When the recogniser stays unsure the person is
+asked to pick (:meth:`AutoSession.choose`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.live.session import LiveFrame, LiveSession
+from formcheck.recognize.set_analysis import CONFIRM_CONFIDENCE
+from formcheck.recognize.stream import StreamEvent, StreamRecognizer
+from formcheck.rules.engine import FrameVerdict
+from formcheck.rules.exercise import Exercise, get_exercise
+
+LEAD_S = 2.0  # replayed before the recognised movement: the engine learns the rest level there
+SETUP_PASS_S = 0.5  # the recogniser has already seen the person in position: a shorter setup check
+SWITCH_SLACK_S = 1.0  # a set ends this long after the first window naming the next exercise starts
+STATUS_S = 4.0  # how long "X, right side: recognised" stays on screen
+
+
+@dataclass
+class RowPose:
+    """A buffered (33, 8) landmark row as the PoseResult-like object LiveSession.step takes."""
+
+    row: np.ndarray
+
+    @property
+    def image_xyz(self) -> np.ndarray:
+        return self.row[:, 0:3]
+
+    @property
+    def world_xyz(self) -> np.ndarray:
+        return self.row[:, 3:6]
+
+    @property
+    def visibility(self) -> np.ndarray:
+        return self.row[:, 6]
+
+    @property
+    def presence(self) -> np.ndarray:
+        return self.row[:, 7]
+
+
+@dataclass
+class AutoSet:
+    """One set as the recogniser found it, with the LiveSession that counted it."""
+
+    number: int
+    exercise: Exercise
+    session: LiveSession
+    start_s: float  # where its movement began (the replay starts LEAD_S before)
+    recognised_s: float
+    confidence: float  # the recogniser's, when it named the exercise (1.0 when the person picked it)
+    how: str = "recognised"  # recognised | chosen (picked from the candidates)
+    end_s: float | None = None
+    working: str | None = None  # the leg that moved most, as the recogniser saw it
+
+    def side(self) -> str | None:
+        """The working side: the engine's (side of most reps or holds), else the setup check's or the recogniser's."""
+        if not self.exercise.sided:
+            return "both"
+        sides = [r.side for r in self.session.engine.reps if r.side] or [
+            h.side for h in self.session.engine.holds if h.side]
+        if sides:
+            left = sides.count("left")
+            return "left" if 2 * left > len(sides) else "right"
+        return self.session.side or self.working
+
+
+@dataclass
+class AutoFrame:
+    """What one frame gives the display and the loop."""
+
+    live: LiveFrame
+    current: AutoSet | None
+    status: str | None  # "Clamshell, right side: recognised", or the question while unsure
+    choices: list[tuple[str, float]]  # the candidates to pick from (keys 1..3), empty unless asked
+    started: AutoSet | None = None
+    ended: AutoSet | None = None
+
+
+class AutoSession:
+    """Recognise, then count: the sets of a live ``--exercise auto`` session (no I/O, testable).
+
+    ``session_factory(exercise, image_size)`` makes each set's LiveSession (tests may shorten
+    its setup check). ``finished`` holds the ended sets, in order; ``current`` the set in progress.
+    """
+
+    def __init__(self, image_size: tuple[int, int], recognizer=None, session_factory=None,
+                 min_confidence: float | None = None):
+        self.image_size = image_size
+        kw = {} if min_confidence is None else {"min_confidence": min_confidence}
+        self.stream = StreamRecognizer(image_size, recognizer, **kw)
+        self.session_factory = session_factory or (lambda ex, size: LiveSession(ex, size, setup_pass_s=SETUP_PASS_S))
+        self.current: AutoSet | None = None
+        self.finished: list[AutoSet] = []
+        self.dropped: list[AutoSet] = []  # recognised, but the engine found nothing in them
+        self.choices: list[tuple[str, float]] = []
+        self._status: tuple[str, float] | None = None
+        self._last_end = float("-inf")
+        self._last_live: LiveFrame | None = None
+
+    # ------------------------------------------------------------------ per frame
+    def step(self, t: float, pose) -> AutoFrame:
+        event = self.stream.push(t, pose)
+        started = ended = None
+        live = None
+        if event is not None:
+            started, ended, live = self._on_event(event, t)
+        if live is None and self.current is not None:
+            live = self.current.session.step(t, pose)
+        if live is None:
+            live = self._idle_frame(t, pose)
+        status = self._status[0] if self._status and t - self._status[1] <= STATUS_S else None
+        if self.choices and self.current is None:
+            status = self.question()
+        elif self.current is None and status is None:
+            status = "Start your exercise: recognising it..."
+        if status and live.guidance is None:
+            live = LiveFrame(live.verdict, live.landmarks_px, status, live.counting, live.started_now)
+        return AutoFrame(live, self.current, status, list(self.choices), started, ended)
+
+    def _on_event(self, event: StreamEvent, t: float):
+        """Act on the recogniser's decision: (set started, set ended, the frame's LiveFrame or None)."""
+        if event.kind == "unsure":
+            self.choices = event.candidates
+            return None, None, None
+        if event.kind == "rest":
+            return None, self.end_set(event.start_s), None
+        # the run naming the new exercise starts where its first window starts; the movement
+        # itself (half of that window or more) a little later
+        ended = self.end_set(event.start_s + SWITCH_SLACK_S)
+        new = self._start(event.exercise, event.start_s, t, event.confidence, "recognised", event.working)
+        return new, ended, self._last_live
+
+    def question(self) -> str:
+        picks = ", ".join(f"{k} {get_exercise(ex).name}" for k, (ex, _) in enumerate(self.choices, 1))
+        return f"Not sure which exercise this is: press {picks} (or start with --exercise ID)"
+
+    def choose(self, index: int, t: float) -> AutoSet | None:
+        """The person pressed key ``index`` (1-based) while asked: a set of that candidate starts."""
+        if not self.choices or not 1 <= index <= len(self.choices):
+            return None
+        exercise = self.choices[index - 1][0]
+        start = max(t - 8.0, self._last_end)
+        self.stream.choose(exercise)
+        return self._start(exercise, start, t, 1.0, "chosen", None)
+
+    # ------------------------------------------------------------------ sets
+    def _start(self, exercise_id: str, start_s: float, t: float, confidence: float, how: str,
+               working: str | None) -> AutoSet:
+        """A new set from ``start_s``: the buffered frames since then replayed into its session."""
+        ex = get_exercise(exercise_id)
+        session = self.session_factory(ex, self.image_size)
+        self.choices = []
+        previous = self.finished[-1].start_s if self.finished else float("-inf")
+        replay_from = max(start_s - LEAD_S, previous)
+        self._last_live = None
+        for tr, row, seen in self.stream.rows_since(replay_from):
+            self._last_live = session.step(tr, RowPose(row) if seen else None)
+        self.current = AutoSet(len(self.finished) + 1, ex, session, start_s, t, confidence, how, working=working)
+        side = self.current.side()
+        side_text = f", {side} side" if ex.sided and side in ("left", "right") else ""
+        self._status = (f"{ex.name}{side_text}: {how}", t)
+        return self.current
+
+    def end_set(self, end_s: float) -> AutoSet | None:
+        """End the set in progress at ``end_s``: its session rebuilt from its own frames up to there."""
+        done = self.current
+        if done is None:
+            return None
+        self.current = None
+        raw = done.session.raw_track()
+        keep = raw.t_s < end_s
+        if not keep.all() and keep.any():
+            session = self.session_factory(done.exercise, self.image_size)
+            for k in np.flatnonzero(keep):
+                row = np.concatenate([raw.image_xyz[k], raw.world_xyz[k], raw.visibility[k, :, None],
+                                      raw.presence[k, :, None]], axis=1)
+                session.step(float(raw.t_s[k]), RowPose(row) if raw.detected[k] else None)
+            done.session.close()
+            done.session = session
+        done.end_s = float(raw.t_s[keep][-1]) if keep.any() else end_s
+        if not self._confirmed(done):
+            done.session.close()
+            self.dropped.append(done)
+            return None
+        self._last_end = done.end_s
+        self.finished.append(done)
+        return done
+
+    @staticmethod
+    def _confirmed(done: AutoSet) -> bool:
+        """The engine's say, as offline (formcheck.recognize.set_analysis): a reps or cyclic set
+        with no rep counted was not one (a change of position can look like an exercise for a
+        few seconds); a hold without any hold timed only if it was recognised with high confidence."""
+        engine = done.session.engine
+        if done.how == "chosen" or engine.reps or engine.holds:
+            return True
+        return done.exercise.kind == "hold" and done.confidence >= CONFIRM_CONFIDENCE
+
+    def finish(self, t: float) -> AutoSet | None:
+        """The stream is over: the set in progress ends with it."""
+        return self.end_set(t + 1.0)
+
+    def _idle_frame(self, t: float, pose) -> LiveFrame:
+        """Before a set: nothing counted; the person's landmarks drawn as found."""
+        px = None
+        if pose is not None:
+            w, h = self.image_size
+            px = np.asarray(pose.image_xyz, float)[:, :2] * np.array([w, h], float)
+        idle = {"left": 0, "right": 0, "both": 0}
+        verdict = FrameVerdict(t, "recognising", None, idle, 0, 0.0, [], None, pose is not None)
+        return LiveFrame(verdict, px, None, False)
