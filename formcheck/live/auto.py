@@ -13,7 +13,7 @@ asked to pick (:meth:`AutoSession.choose`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,7 +26,8 @@ from formcheck.rules.exercise import Exercise, get_exercise
 LEAD_S = 2.0  # replayed before the recognised movement: the engine learns the rest level there
 SETUP_PASS_S = 0.5  # the recogniser has already seen the person in position: a shorter setup check
 SWITCH_SLACK_S = 1.0  # a set ends this long after the first window naming the next exercise starts
-STATUS_S = 4.0  # how long "X, right side: recognised" stays on screen
+STATUS_S = 4.0
+MIN_SET_REPS = 2  # one rep-like movement (getting up, lying down) is not a set  # how long "X, right side: recognised" stays on screen
 
 
 @dataclass
@@ -87,7 +88,7 @@ class AutoFrame:
     status: str | None  # "Clamshell, right side: recognised", or the question while unsure
     choices: list[tuple[str, float]]  # the candidates to pick from (keys 1..3), empty unless asked
     started: AutoSet | None = None
-    ended: AutoSet | None = None
+    ended: list[AutoSet] = field(default_factory=list)  # sets that ended for good on this frame
 
 
 class AutoSession:
@@ -95,6 +96,11 @@ class AutoSession:
 
     ``session_factory(exercise, image_size)`` makes each set's LiveSession (tests may shorten
     its setup check). ``finished`` holds the ended sets, in order; ``current`` the set in progress.
+
+    A set cut short by another exercise is *held* until the engine confirms the new one
+    (two reps, or a hold): if the new one was a false start (a change of position, a stretch
+    between reps that looked like another exercise for a few seconds) and the held exercise
+    is recognised again, the held set resumes instead of a second set of it starting.
     """
 
     def __init__(self, image_size: tuple[int, int], recognizer=None, session_factory=None,
@@ -102,24 +108,25 @@ class AutoSession:
         self.image_size = image_size
         kw = {} if min_confidence is None else {"min_confidence": min_confidence}
         self.stream = StreamRecognizer(image_size, recognizer, **kw)
-        self.session_factory = session_factory or (lambda ex, size: LiveSession(ex, size, setup_pass_s=SETUP_PASS_S))
+        self.session_factory = session_factory or default_set_session
         self.current: AutoSet | None = None
+        self.held: AutoSet | None = None
         self.finished: list[AutoSet] = []
         self.dropped: list[AutoSet] = []  # recognised, but the engine found nothing in them
         self.choices: list[tuple[str, float]] = []
         self._status: tuple[str, float] | None = None
-        self._last_end = float("-inf")
         self._last_live: LiveFrame | None = None
 
     # ------------------------------------------------------------------ per frame
     def step(self, t: float, pose) -> AutoFrame:
         event = self.stream.push(t, pose)
-        started = ended = None
-        live = None
+        started, ended, live = None, [], None
         if event is not None:
             started, ended, live = self._on_event(event, t)
         if live is None and self.current is not None:
             live = self.current.session.step(t, pose)
+        if self.held is not None and self.current is not None and confirmed(self.current):
+            ended.append(self._release_held())
         if live is None:
             live = self._idle_frame(t, pose)
         status = self._status[0] if self._status and t - self._status[1] <= STATUS_S else None
@@ -132,15 +139,18 @@ class AutoSession:
         return AutoFrame(live, self.current, status, list(self.choices), started, ended)
 
     def _on_event(self, event: StreamEvent, t: float):
-        """Act on the recogniser's decision: (set started, set ended, the frame's LiveFrame or None)."""
+        """Act on the recogniser's decision: (set started, sets ended, the frame's LiveFrame or None)."""
         if event.kind == "unsure":
             self.choices = event.candidates
-            return None, None, None
+            return None, [], None
         if event.kind == "rest":
-            return None, self.end_set(event.start_s), None
+            return None, self._close_all(event.start_s), None
         # the run naming the new exercise starts where its first window starts; the movement
         # itself (half of that window or more) a little later
-        ended = self.end_set(event.start_s + SWITCH_SLACK_S)
+        ended = self._cut_current(event.start_s + SWITCH_SLACK_S)
+        if self.held is not None and self.held.exercise.id == event.exercise:
+            self._resume_held(t)
+            return None, ended, self._last_live
         new = self._start(event.exercise, event.start_s, t, event.confidence, "recognised", event.working)
         return new, ended, self._last_live
 
@@ -153,9 +163,12 @@ class AutoSession:
         if not self.choices or not 1 <= index <= len(self.choices):
             return None
         exercise = self.choices[index - 1][0]
-        start = max(t - 8.0, self._last_end)
         self.stream.choose(exercise)
-        return self._start(exercise, start, t, 1.0, "chosen", None)
+        return self._start(exercise, t - 8.0, t, 1.0, "chosen", None)
+
+    def finish(self, t: float) -> list[AutoSet]:
+        """The stream is over: the sets still open end with it."""
+        return self._close_all(t + 1.0)
 
     # ------------------------------------------------------------------ sets
     def _start(self, exercise_id: str, start_s: float, t: float, confidence: float, how: str,
@@ -164,55 +177,48 @@ class AutoSession:
         ex = get_exercise(exercise_id)
         session = self.session_factory(ex, self.image_size)
         self.choices = []
-        previous = self.finished[-1].start_s if self.finished else float("-inf")
-        replay_from = max(start_s - LEAD_S, previous)
+        before = [s.start_s for s in (self.held, *self.finished[-1:]) if s is not None]
         self._last_live = None
-        for tr, row, seen in self.stream.rows_since(replay_from):
+        for tr, row, seen in self.stream.rows_since(max([start_s - LEAD_S, *before])):
             self._last_live = session.step(tr, RowPose(row) if seen else None)
-        self.current = AutoSet(len(self.finished) + 1, ex, session, start_s, t, confidence, how, working=working)
-        side = self.current.side()
-        side_text = f", {side} side" if ex.sided and side in ("left", "right") else ""
-        self._status = (f"{ex.name}{side_text}: {how}", t)
+        number = len(self.finished) + (self.held is not None) + 1
+        self.current = AutoSet(number, ex, session, start_s, t, confidence, how, working=working)
+        self._status = (f"{ex.name}{side_text(self.current)}: {how}", t)
         return self.current
 
-    def end_set(self, end_s: float) -> AutoSet | None:
-        """End the set in progress at ``end_s``: its session rebuilt from its own frames up to there."""
-        done = self.current
+    def _cut_current(self, end_s: float) -> list[AutoSet]:
+        """The set in progress ends at ``end_s``: held if confirmed, dropped if not; sets ended for good."""
+        done, self.current = self.current, None
         if done is None:
-            return None
-        self.current = None
-        raw = done.session.raw_track()
-        keep = raw.t_s < end_s
-        if not keep.all() and keep.any():
-            session = self.session_factory(done.exercise, self.image_size)
-            for k in np.flatnonzero(keep):
-                row = np.concatenate([raw.image_xyz[k], raw.world_xyz[k], raw.visibility[k, :, None],
-                                      raw.presence[k, :, None]], axis=1)
-                session.step(float(raw.t_s[k]), RowPose(row) if raw.detected[k] else None)
-            done.session.close()
-            done.session = session
-        done.end_s = float(raw.t_s[keep][-1]) if keep.any() else end_s
-        if not self._confirmed(done):
+            return []
+        cut(done, end_s, self.session_factory, self.image_size)
+        if not confirmed(done):
             done.session.close()
             self.dropped.append(done)
-            return None
-        self._last_end = done.end_s
+            return []
+        ended = [self._release_held()] if self.held is not None else []
+        self.held = done
+        return ended
+
+    def _close_all(self, end_s: float) -> list[AutoSet]:
+        ended = self._cut_current(end_s)
+        return ended + ([self._release_held()] if self.held is not None else [])
+
+    def _release_held(self) -> AutoSet:
+        done, self.held = self.held, None
+        done.number = len(self.finished) + 1
         self.finished.append(done)
         return done
 
-    @staticmethod
-    def _confirmed(done: AutoSet) -> bool:
-        """The engine's say, as offline (formcheck.recognize.set_analysis): a reps or cyclic set
-        with no rep counted was not one (a change of position can look like an exercise for a
-        few seconds); a hold without any hold timed only if it was recognised with high confidence."""
-        engine = done.session.engine
-        if done.how == "chosen" or engine.reps or engine.holds:
-            return True
-        return done.exercise.kind == "hold" and done.confidence >= CONFIRM_CONFIDENCE
-
-    def finish(self, t: float) -> AutoSet | None:
-        """The stream is over: the set in progress ends with it."""
-        return self.end_set(t + 1.0)
+    def _resume_held(self, t: float) -> None:
+        """The held set's exercise again after a false start: it goes on, the frames since its cut replayed."""
+        again, self.held = self.held, None
+        self._last_live = None
+        for tr, row, seen in self.stream.rows_since(again.end_s + 1e-6):
+            self._last_live = again.session.step(tr, RowPose(row) if seen else None)
+        again.end_s = None
+        self.current = again
+        self._status = (f"{again.exercise.name}{side_text(again)}: recognised again", t)
 
     def _idle_frame(self, t: float, pose) -> LiveFrame:
         """Before a set: nothing counted; the person's landmarks drawn as found."""
@@ -223,3 +229,40 @@ class AutoSession:
         idle = {"left": 0, "right": 0, "both": 0}
         verdict = FrameVerdict(t, "recognising", None, idle, 0, 0.0, [], None, pose is not None)
         return LiveFrame(verdict, px, None, False)
+
+
+def default_set_session(exercise: Exercise, image_size: tuple[int, int]) -> LiveSession:
+    """A set's session: the person is already moving, so only the framing is checked, briefly."""
+    return LiveSession(exercise, image_size, setup_pass_s=SETUP_PASS_S, setup_framing_only=True)
+
+
+def side_text(s: AutoSet) -> str:
+    """', right side' for a sided exercise whose side is known, else nothing."""
+    side = s.side()
+    return f", {side} side" if s.exercise.sided and side in ("left", "right") else ""
+
+
+def confirmed(s: AutoSet) -> bool:
+    """The engine's say, as offline (formcheck.recognize.set_analysis): a reps or cyclic set
+    with fewer than MIN_SET_REPS reps was not one (a change of position can look like an
+    exercise for a few seconds); a hold with no hold timed only if recognised with high
+    confidence. A set the person picked is always one."""
+    engine = s.session.engine
+    if s.how == "chosen" or engine.holds or len(engine.reps) >= MIN_SET_REPS:
+        return True
+    return s.exercise.kind == "hold" and s.confidence >= CONFIRM_CONFIDENCE
+
+
+def cut(s: AutoSet, end_s: float, factory, image_size: tuple[int, int]) -> None:
+    """End ``s`` at ``end_s``: its session rebuilt from its own frames up to there."""
+    raw = s.session.raw_track()
+    keep = raw.t_s < end_s
+    if not keep.all() and keep.any():
+        session = factory(s.exercise, image_size)
+        for k in np.flatnonzero(keep):
+            row = np.concatenate([raw.image_xyz[k], raw.world_xyz[k], raw.visibility[k, :, None],
+                                  raw.presence[k, :, None]], axis=1)
+            session.step(float(raw.t_s[k]), RowPose(row) if raw.detected[k] else None)
+        s.session.close()
+        s.session = session
+    s.end_s = float(raw.t_s[keep][-1]) if keep.any() else end_s

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from formcheck.live.auto import AutoFrame, AutoSession, AutoSet
+from formcheck.live.auto import AutoFrame, AutoSession, AutoSet, side_text
 from formcheck.live.cue_schedule import CueScheduler
 from formcheck.live.loop import LiveLoop, open_frames
 from formcheck.live.session import LiveFrame, finish_session
@@ -39,11 +39,6 @@ def run_live_auto(source, model: str = "lite", out_dir: Path | None = None, show
     return loop.run()
 
 
-def set_side_text(s: AutoSet) -> str:
-    side = s.side()
-    return f", {side} side" if s.exercise.sided and side in ("left", "right") else ""
-
-
 class AutoLoop(LiveLoop):
     """The live loop around an AutoSession (see LiveLoop's hooks)."""
 
@@ -68,8 +63,8 @@ class AutoLoop(LiveLoop):
 
     def process_pose(self, t_s: float, pose) -> LiveFrame:
         self.frame = af = self.auto.step(t_s, pose)
-        if af.ended is not None:
-            self._set_done(af.ended)
+        for done in af.ended:
+            self._set_done(done)
         if af.started is not None:
             self._set_started(af.started, t_s)
         return af.live
@@ -101,8 +96,7 @@ class AutoLoop(LiveLoop):
         ended = "error" if failed else self.ended
         if self.auto is not None:
             last = self.frame.live.verdict.t_s if self.frame is not None else 0.0
-            done = self.auto.finish(last)
-            if done is not None:
+            for done in self.auto.finish(last):
                 self._set_done(done, ended, warnings)
         if self._placeholder is not None:
             self._placeholder.close()
@@ -121,7 +115,7 @@ class AutoLoop(LiveLoop):
     def _set_started(self, s: AutoSet, t_s: float) -> None:
         self.session, self.ex = s.session, s.exercise
         self.cues = CueScheduler(self.ex, self.sounds, self.speaker)
-        self.speaker.say(f"{s.exercise.name}{set_side_text(s)}", t_s)
+        self.speaker.say(f"{s.exercise.name}{side_text(s)}", t_s)
 
     def _set_done(self, s: AutoSet, ended: str | None = None, warnings: list[str] = ()) -> None:
         """The set's report now (nothing is lost if the session is cut short later)."""
@@ -133,7 +127,7 @@ class AutoLoop(LiveLoop):
         recognition = {"exercise": s.exercise.id, "side": s.side(), "confidence": round(s.confidence, 3),
                        "how": s.how, "start_s": round(s.start_s, 2), "end_s": round(s.end_s or s.start_s, 2),
                        "recognised_s": round(s.recognised_s, 2),
-                       "text": f"{s.how}: {s.exercise.name}{set_side_text(s)}, confidence {s.confidence:.2f}"}
+                       "text": f"{s.how}: {s.exercise.name}{side_text(s)}, confidence {s.confidence:.2f}"}
         extra = {"ended": ended or "another exercise or a rest followed", "auto_set": s.number,
                  "recognition": recognition}
         report = finish_session(s.session, target, self.src.info.description, self.model_name(), extra,
