@@ -19,7 +19,7 @@ import numpy as np
 
 from formcheck.live.session import LiveFrame, LiveSession
 from formcheck.recognize.set_analysis import CONFIRM_CONFIDENCE
-from formcheck.recognize.stream import StreamEvent, StreamRecognizer
+from formcheck.recognize.stream import ASK_AFTER_S, StreamEvent, StreamRecognizer
 from formcheck.rules.engine import FrameVerdict
 from formcheck.rules.exercise import Exercise, get_exercise
 
@@ -116,6 +116,7 @@ class AutoSession:
         self.choices: list[tuple[str, float]] = []
         self._status: tuple[str, float] | None = None
         self._last_live: LiveFrame | None = None
+        self._asked_from: float | None = None
 
     # ------------------------------------------------------------------ per frame
     def step(self, t: float, pose) -> AutoFrame:
@@ -141,7 +142,7 @@ class AutoSession:
     def _on_event(self, event: StreamEvent, t: float):
         """Act on the recogniser's decision: (set started, sets ended, the frame's LiveFrame or None)."""
         if event.kind == "unsure":
-            self.choices = event.candidates
+            self.choices, self._asked_from = event.candidates, event.start_s
             return None, [], None
         if event.kind == "rest":
             return None, self._close_all(event.start_s), None
@@ -164,7 +165,8 @@ class AutoSession:
             return None
         exercise = self.choices[index - 1][0]
         self.stream.choose(exercise)
-        return self._start(exercise, t - 8.0, t, 1.0, "chosen", None)
+        start = self._asked_from if self._asked_from is not None else t - ASK_AFTER_S
+        return self._start(exercise, start, t, 1.0, "chosen", None)
 
     def finish(self, t: float) -> list[AutoSet]:
         """The stream is over: the sets still open end with it."""

@@ -64,7 +64,7 @@ class StreamEvent:
     t_s: float
     exercise: str | None = None  # recognised: the exercise id
     confidence: float = 0.0
-    start_s: float | None = None  # recognised: where its windows begin; rest: where the rest began
+    start_s: float | None = None  # where the exercise's (unsure: the movement's) windows begin; rest: the rest's
     candidates: list[tuple[str, float]] = field(default_factory=list)  # unsure: (id, probability), best first
     working: str | None = None  # recognised: the leg that moved most (MediaPipe's label)
 
@@ -158,7 +158,7 @@ class StreamRecognizer:
             self._asked = True
             pooled = np.mean([a.probabilities for a in moving], axis=0)
             order = [int(k) for k in np.argsort(pooled)[::-1] if int(k) != self._rest][:3]
-            return StreamEvent("unsure", t, candidates=[(self.classes[k], float(pooled[k])) for k in order])
+            return StreamEvent("unsure", t, start_s=moving[0].start_s, candidates=[(self.classes[k], float(pooled[k])) for k in order])
         return None
 
     def _run_of(self, test) -> list[WindowAnswer]:
