@@ -140,6 +140,42 @@ def test_low_confidence_asks_the_person_to_pick(two_exercises):
     assert len(chosen.session.engine.reps) >= 3  # the reps done while asked were replayed into it
 
 
+# --------------------------------------------------------------------------- routine --follow
+
+
+def follow_runner(track: PoseTrack, *steps: dict):
+    from formcheck.live.routine import parse_routine
+    from formcheck.live.routine_runner import RoutineRunner
+
+    data = {"id": "test", "name": "Test routine", "rest_s": 3.0, "steps": list(steps)}
+    runner = RoutineRunner(parse_routine(data, "test.toml"), track.image_size, follow=True)
+    frames = [runner.step(float(t), pose_at(track, k)) for k, t in enumerate(track.t_s)]
+    return runner, frames
+
+
+def test_routine_follow_moves_on_when_the_next_exercise_is_recognised(two_exercises):
+    track, firsts = two_exercises
+    # the person stops at 6 of 10 clamshells and starts the bridges: no key, no stall wait
+    runner, frames = follow_runner(track, {"exercise": "clamshell", "sides": "left", "reps": 10},
+                                   {"exercise": "bridge", "reps": 6})
+    clam, bridge = runner.records
+    assert (clam.status, clam.reason) == ("stopped early", "moved on to Bridge")
+    assert clam.session.result().engine.counts_by_side()["left"] == 6
+    assert firsts[1] < bridge.started_s <= firsts[1] + 5.0
+    assert bridge.status == "completed" and bridge.session.result().engine.counts_by_side()["both"] == 6
+    assert runner.phase == "done"
+
+
+def test_routine_follow_says_when_something_else_is_done(two_exercises):
+    track, _ = two_exercises
+    runner, frames = follow_runner(track, {"exercise": "clamshell", "sides": "left", "reps": 6},
+                                   {"exercise": "side_lying_hip_abduction", "sides": "left", "reps": 6})
+    said = {f.prompt for f in frames if f.prompt and f.prompt.startswith("This looks like")}
+    assert said == {"This looks like Bridge, not the planned Side-lying hip abduction."}
+    assert runner.records[0].status == "completed"
+    assert len(runner.records) == 2  # the planned set is still waiting for its exercise
+
+
 # --------------------------------------------------------------------------- the command line (real model)
 
 

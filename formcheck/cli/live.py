@@ -134,6 +134,7 @@ def routine(
     force: ForceOption = False,
     db: DbOption = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="Do not record these sets in the history.")] = False,
+    follow: Annotated[bool, typer.Option("--follow", help="Recognise what you do: move on when the next planned exercise is recognised, and say when something else is done.")] = False,
 ) -> None:
     """Coach a whole routine live: exercise after exercise, both sides, the article's dosage, rests; one combined report."""
     from datetime import datetime
@@ -147,7 +148,7 @@ def routine(
         err.print("Keys: q/Esc quit, space pause, n next (skip the set or the rest), s switch side, r reset the set.")
     started_at = datetime.now().astimezone()
     report = run_routine(spec, chosen, model=model.value, out_dir=target, show_window=not no_window, fast=fast,
-                         sound=not no_sound, speech=speech)
+                         sound=not no_sound, speech=speech, follow=follow)
     _record_routine_sets(report, target, HistoryWriter(db, no_history), started_at)
     _print_routine_report(report)
     out.print(f"Report: {target / 'routine_report.html'}")
