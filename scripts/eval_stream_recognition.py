@@ -48,12 +48,36 @@ def run_stream(track) -> AutoSession:
     return auto
 
 
-def score_stream(stream, auto: AutoSession) -> tuple[list[dict], int]:
+def offline_sets(track) -> list:
+    """For comparison: ``analyze --exercise auto``'s sets of the whole recording (it sees the future too)."""
+    from types import SimpleNamespace
+
+    from formcheck.recognize.segmentation import recognize
+    from formcheck.recognize.set_analysis import analyse_sets
+
+    out = []
+    for k, a in enumerate(analyse_sets(track, recognize(track)), 1):
+        seg, engine = a.segment, a.result.engine
+        out.append(SimpleNamespace(number=k, exercise_id=seg.exercise, side=seg.side, start_s=seg.start_s,
+                                   end_s=seg.end_s, recognised_s=None, reps=len(engine.reps),
+                                   holds=len(engine.holds), kind=a.result.exercise.kind))
+    return out
+
+
+def live_sets(auto: AutoSession) -> list:
+    from types import SimpleNamespace
+
+    return [SimpleNamespace(number=s.number, exercise_id=s.exercise.id, side=s.side(), start_s=s.start_s,
+                            end_s=s.end_s, recognised_s=s.recognised_s, reps=len(s.session.engine.reps),
+                            holds=len(s.session.engine.holds), kind=s.exercise.kind) for s in auto.finished]
+
+
+def score_stream(stream, found: list) -> tuple[list[dict], int]:
     """One row per performed set, and the number of extra sets found."""
     rows, used = [], set()
     for truth in stream.sets:
         best, overlap = None, 0.0
-        for s in auto.finished:
+        for s in found:
             o = min(truth.end_s, s.end_s) - max(truth.start_s, s.start_s)
             if o > overlap:
                 best, overlap = s, o
@@ -61,18 +85,17 @@ def score_stream(stream, auto: AutoSession) -> tuple[list[dict], int]:
                "found_side": None, "found_reps": None, "latency_s": None, "right": False}
         if best is not None:
             used.add(best.number)
-            engine = best.session.engine
-            row.update(found=best.exercise.id, found_side=best.side(),
-                       found_reps=len(engine.holds) if best.exercise.kind == "hold" else len(engine.reps),
-                       latency_s=round(best.recognised_s - truth.start_s, 2))
-            row["right"] = best.exercise.id == truth.exercise and best.side() == truth.side
+            row.update(found=best.exercise_id, found_side=best.side,
+                       found_reps=best.holds if best.kind == "hold" else best.reps,
+                       latency_s=None if best.recognised_s is None else round(best.recognised_s - truth.start_s, 2))
+            row["right"] = best.exercise_id == truth.exercise and best.side == truth.side
         rows.append(row)
-    return rows, sum(1 for s in auto.finished if s.number not in used)
+    return rows, sum(1 for s in found if s.number not in used)
 
 
 def summarise(rows: list[dict], extra: int, streams: int, seconds: float, stream_s: float) -> dict:
     right = [r for r in rows if r["right"]]
-    lat = np.array([r["latency_s"] for r in right], float)
+    lat = np.array([r["latency_s"] for r in right if r["latency_s"] is not None], float)
     exercise_right = [r for r in rows if r["found"] == r["exercise"]]
     rep_err = [abs(r["found_reps"] - r["reps"]) for r in exercise_right if r["found_reps"] is not None]
     return {"streams": streams, "sets": len(rows), "right": len(right), "right_rate": len(right) / max(len(rows), 1),
@@ -86,7 +109,8 @@ def summarise(rows: list[dict], extra: int, streams: int, seconds: float, stream
 
 
 def markdown(s: dict, args) -> list[str]:
-    cmd = f"PYTHONPATH=. python scripts/eval_stream_recognition.py --streams {args.streams} --sets {args.sets} --seed {args.seed}"
+    cmd = (f"PYTHONPATH=. python scripts/eval_stream_recognition.py --streams {args.streams} --sets {args.sets} "
+           f"--seed {args.seed}" + (" --offline" if args.offline else ""))
     lines = [BEGIN, "## Live recognition on streams (`live --exercise auto`)", "",
              f"Made by `{cmd} --write-doc docs/accuracy.md` (issue 17; not part of `scripts/accuracy_report.py`, "
              "which keeps this section when it rewrites the file). "
@@ -105,6 +129,10 @@ def markdown(s: dict, args) -> list[str]:
              f"| reps (holds, cycles) counted exactly / within 1 (exercise right) | {s['reps_exact']} / "
              f"{s['reps_within_1']} of {s['reps_scored']} |",
              f"| CPU seconds per second of stream (recogniser + sets, no pose model) | {s['cpu_s_per_stream_s']:.3f} |",
+             *([f"| for comparison, `analyze --exercise auto` on the whole recordings: sets right | "
+                f"{s['offline']['right']} / {s['offline']['sets']} ({s['offline']['right_rate']:.0%}); exercise "
+                f"right {s['offline']['exercise_right']}; extra sets {s['offline']['extra_sets']} |"]
+               if "offline" in s else []),
              "", "Misses (performed -> found):", ""]
     for m in s["misses"]:
         lines.append(f"- {m['exercise']} ({m['side']}) -> {m['found'] or 'nothing'}"
@@ -132,22 +160,32 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=STREAM_SEED)
     ap.add_argument("--write-doc", type=Path, default=None)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--offline", action="store_true", help="also score analyze --exercise auto on the whole "
+                    "streams (the same recogniser seeing the future too), for comparison")
     args = ap.parse_args()
     params = load_model()
     rows, extra, cpu, dur = [], 0, 0.0, 0.0
+    off_rows, off_extra = [], 0
     for i, plan in enumerate(stream_plan(args.streams, args.sets, args.seed)):
         stream = labelled_stream(plan, args.seed, params, index=i)
         t0 = time.process_time()
         auto = run_stream(stream.track)
         cpu += time.process_time() - t0
         dur += float(stream.track.t_s[-1] - stream.track.t_s[0])
-        r, e = score_stream(stream, auto)
+        r, e = score_stream(stream, live_sets(auto))
         rows += r
         extra += e
+        if args.offline:
+            ro, eo = score_stream(stream, offline_sets(stream.track))
+            off_rows += ro
+            off_extra += eo
         print(f"stream {i + 1}: " + "; ".join(f"{x['exercise']}({x['side']}) -> {x['found']}({x['found_side']})"
                                               f" {x['latency_s']}s" for x in r) + (f"; +{e} extra" if e else ""),
               flush=True)
     s = summarise(rows, extra, args.streams, cpu, dur)
+    if args.offline:
+        o = summarise(off_rows, off_extra, args.streams, 0.0, dur)
+        s["offline"] = {k: o[k] for k in ("right", "sets", "right_rate", "exercise_right", "extra_sets")}
     lines = markdown(s, args)
     print("\n".join(lines[1:-1]))
     if args.write_doc:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from formcheck.live.session import LiveFrame, LiveSession
+from formcheck.pose.landmarks import INDEX
 from formcheck.recognize.set_analysis import CONFIRM_CONFIDENCE
 from formcheck.recognize.stream import ASK_AFTER_S, StreamEvent, StreamRecognizer
 from formcheck.rules.engine import FrameVerdict
@@ -27,6 +28,7 @@ LEAD_S = 2.0  # replayed before the recognised movement: the engine learns the r
 SETUP_PASS_S = 0.5  # the recogniser has already seen the person in position: a shorter setup check
 SWITCH_SLACK_S = 1.0  # a set ends this long after the first window naming the next exercise starts
 STATUS_S = 4.0
+MOVED_TORSOS = 0.75  # the hips this far (in torso lengths) from the set's position: still changing position
 MIN_SET_REPS = 2  # one rep-like movement (getting up, lying down) is not a set  # how long "X, right side: recognised" stays on screen
 
 
@@ -180,8 +182,9 @@ class AutoSession:
         session = self.session_factory(ex, self.image_size)
         self.choices = []
         before = [s.start_s for s in (self.held, *self.finished[-1:]) if s is not None]
+        rows = self.stream.rows_since(max([start_s - LEAD_S, *before]))
         self._last_live = None
-        for tr, row, seen in self.stream.rows_since(max([start_s - LEAD_S, *before])):
+        for tr, row, seen in settled(rows, start_s):
             self._last_live = session.step(tr, RowPose(row) if seen else None)
         number = len(self.finished) + (self.held is not None) + 1
         self.current = AutoSet(number, ex, session, start_s, t, confidence, how, working=working)
@@ -231,6 +234,28 @@ class AutoSession:
         idle = {"left": 0, "right": 0, "both": 0}
         verdict = FrameVerdict(t, "recognising", None, idle, 0, 0.0, [], None, pose is not None)
         return LiveFrame(verdict, px, None, False)
+
+
+def settled(rows: list, start_s: float) -> list:
+    """The rows from the end of the last change of position: the engine learns the rest level
+    from a set's first frames, so they must not be the person still getting into position.
+
+    A change of position moves the hips far (over ``MOVED_TORSOS`` torso lengths) from where
+    they are once the exercise has begun (their median over ``start_s .. start_s + 4 s``);
+    an exercise's own movement moves them less."""
+    hips = [INDEX["left_hip"], INDEX["right_hip"]]
+    shoulders = [INDEX["left_shoulder"], INDEX["right_shoulder"]]
+    t = np.array([r[0] for r in rows])
+    xy = np.array([r[1][:, :2] for r in rows], float)
+    hip = xy[:, hips].mean(axis=1)
+    torso = np.linalg.norm(xy[:, shoulders].mean(axis=1) - hip, axis=1)
+    ref = (t >= start_s) & (t <= start_s + 4.0) & np.isfinite(hip).all(axis=1)
+    if not ref.any():
+        return rows
+    centre, size = np.median(hip[ref], axis=0), np.nanmedian(torso[ref])
+    far = np.linalg.norm(hip - centre, axis=1) > MOVED_TORSOS * size
+    far &= t <= start_s + 2.0
+    return rows[int(np.flatnonzero(far)[-1]) + 1:] if far.any() else rows
 
 
 def default_set_session(exercise: Exercise, image_size: tuple[int, int]) -> LiveSession:
