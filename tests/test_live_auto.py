@@ -176,6 +176,37 @@ def test_routine_follow_says_when_something_else_is_done(two_exercises):
     assert len(runner.records) == 2  # the planned set is still waiting for its exercise
 
 
+def test_routine_loop_with_follow_reports_both_sets(two_exercises, tmp_path):
+    from formcheck.live.routine import parse_routine
+    from formcheck.live.routine_loop import run_routine
+
+    track, _ = two_exercises
+    routine = parse_routine({"id": "test", "name": "Test routine", "rest_s": 3.0, "steps": [
+        {"exercise": "clamshell", "sides": "left", "reps": 10}, {"exercise": "bridge", "reps": 6}]}, "test.toml")
+    report = run_routine(TrackSource(track), routine, out_dir=tmp_path, show_window=False, fast=True, sound=False,
+                         estimator=TrackEstimator(track), follow=True)
+    assert [(s["exercise"], s["status"], s["done"]["reps"]) for s in report["sets"]] == [
+        ("clamshell", "stopped early", 6), ("bridge", "completed", 6)]
+    assert report["ended"] == "routine finished"
+
+
+def test_settled_replay_starts_after_the_change_of_position():
+    from formcheck.live.auto import settled
+
+    def row(hip_x):
+        r = np.full((33, 8), 0.5, np.float32)
+        r[[23, 24], 0], r[[11, 12], 0] = hip_x, hip_x + 0.1  # hips and shoulders: a torso of 0.1
+        return r
+
+    # hips sliding across the picture (getting down), then still, then the set (small moves)
+    xs = list(np.linspace(0.1, 0.5, 20)) + [0.5] * 10 + [0.5, 0.52, 0.5, 0.52] * 10
+    rows = [(k * 0.1, row(x), True) for k, x in enumerate(xs)]
+    kept = settled(rows, start_s=2.0)
+    assert 1.4 <= kept[0][0] <= 2.0  # from the end of the slide on, not from its start
+    still = [(k * 0.1, row(0.5), True) for k in range(40)]
+    assert settled(still, start_s=2.0) == still
+
+
 # --------------------------------------------------------------------------- the command line (real model)
 
 
