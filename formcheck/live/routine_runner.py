@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from formcheck.live.auto import RowPose
+from formcheck.live.auto import RowPose, settled
 from formcheck.live.routine import PlannedSet, Routine, announcement, plan
 from formcheck.live.session import LiveFrame, LiveSession
 from formcheck.rules.engine import FrameVerdict
 from formcheck.rules.exercise import Exercise, get_exercise
 
 HOLD_SLACK_S = 0.25  # a hold this close to the target counts as reaching it (as in the report)
-MOVING_WINDOW_S = 5.0
+MOVING_WINDOW_S = 5.0  # cyclic exercises timed in minutes: moving while a cycle ended this recently
 FOLLOW_LEAD_S = 2.0  # --follow: replayed before the recognised movement (the engine's rest level)
-MISMATCH_SHOWN_S = 5.0  # how long "this looks like X, not the planned Y" stays on screen  # cyclic exercises timed in minutes: moving while a cycle ended this recently
+MISMATCH_SHOWN_S = 5.0  # how long "this looks like X, not the planned Y" stays on screen
 
 
 @dataclass
@@ -181,7 +181,7 @@ class RoutineRunner:
                                  f"moved on to {nxt.exercise.name}")
         new = self._begin(t)
         live = None
-        for tr, row, seen in self.follower.rows_since(event.start_s - FOLLOW_LEAD_S):
+        for tr, row, seen in settled(self.follower.rows_since(event.start_s - FOLLOW_LEAD_S), event.start_s):
             live = new.session.step(tr, RowPose(row) if seen else None)
         self.mismatch = None
         self.phase = "counting" if live is not None and live.counting else "setup"
