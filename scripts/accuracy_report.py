@@ -34,6 +34,17 @@ def _landmark_section(cases: int, jobs: int) -> list[str]:
     return set_section("Landmark-level set", note, scores, set_summary(scores), by_angle=True)[:-4]
 
 
+KEPT = ("<!-- stream-recognition:begin -->", "<!-- stream-recognition:end -->")  # scripts/eval_stream_recognition.py
+
+
+def _kept_section(path: Path) -> str:
+    """The section another script writes into the same file (between its markers), kept as it is."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if KEPT[0] not in text or KEPT[1] not in text:
+        return ""
+    return "\n" + text[text.index(KEPT[0]):text.index(KEPT[1]) + len(KEPT[1])] + "\n"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "accuracy.md")
@@ -78,7 +89,7 @@ def main() -> int:
                              real_scores, real, by_angle=False)
     if args.landmark_cases:
         lines += _landmark_section(args.landmark_cases, args.jobs)
-    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args.out.write_text("\n".join(lines) + "\n" + _kept_section(args.out), encoding="utf-8")
     print(f"wrote {args.out}; held-out within range: " + ("all targets met" if not shortfalls else "; ".join(shortfalls)))
     return 1 if args.check and shortfalls else 0
 

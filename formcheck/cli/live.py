@@ -47,7 +47,7 @@ def _camera_ready(camera: Optional[int], source: Optional[str], no_window: bool,
 # --- issue 4: live coaching ----------------------------------------------------------------
 @friendly_errors
 def live(
-    exercise: Annotated[Optional[str], typer.Option("--exercise", "-e", help="Exercise id (see 'formcheck exercises').")] = None,
+    exercise: Annotated[Optional[str], typer.Option("--exercise", "-e", help="Exercise id (see 'formcheck exercises'), or auto to recognise it (and each next one) from the movement.")] = None,
     exercise_file: ExerciseFileOption = None,
     camera: CameraOption = None,
     source: SourceOption = None,
@@ -70,9 +70,13 @@ def live(
     from formcheck.analyze.video import prepare_out_dir
     from formcheck.live.loop import run_live
 
-    ex = load_exercise(exercise, exercise_file)
+    ex = None if exercise == "auto" and exercise_file is None else load_exercise(exercise, exercise_file)
     spec = _camera_ready(camera, source, no_window, model)
     target = prepare_out_dir(out_dir or Path("formcheck-live") / datetime.now().strftime("%Y%m%d-%H%M%S"), force)
+    if ex is None:  # issue 17: --exercise auto
+        _live_auto(spec, target, model.value, not no_window, record, fast, not no_sound, speech,
+                   HistoryWriter(db, no_history))
+        return
     if not no_window:
         err.print("Keys: q/Esc quit, space pause, s switch side, r reset the set.")
     started_at = _performed_at(source)  # issue 9: dated by its start; issue 17: a --source file by the file
@@ -82,6 +86,36 @@ def live(
     print_report(report)
     print_report_location(target)
 # --- end issue 4 ---
+
+
+# --- issue 17: live --exercise auto --------------------------------------------------------
+def _live_auto(spec, target: Path, model: str, window: bool, record: bool, fast: bool, sound: bool, speech: bool,
+               history: HistoryWriter) -> None:
+    """Sets that follow the recognised exercise; each set's report goes into the history like a live session."""
+    from datetime import datetime, timedelta
+
+    from formcheck.live.auto_loop import SETS_NAME, run_live_auto
+
+    if window:
+        err.print("Keys: q/Esc quit, space pause, s switch side, r reset the set; 1/2/3 pick the exercise when asked.")
+    started_at = datetime.now().astimezone()
+    summary = run_live_auto(spec, model=model, out_dir=target, show_window=window, record=record, fast=fast,
+                            sound=sound, speech=speech)
+    for row, report in zip(summary["sets"], summary["reports"]):  # each set dated by its own start
+        history.record_live(report, target / Path(row["report"]).parent,
+                            started_at + timedelta(seconds=max(row["start_s"], 0.0)))
+    if not summary["sets"]:
+        out.print("No exercise was recognised: start it in view of the camera, or name it with --exercise ID.")
+    table = Table(title=f"{len(summary['sets'])} sets recognised")
+    for col in ("set", "exercise", "side", "from", "to", "reps", "hold", "faults", "report"):
+        table.add_column(col, overflow="fold")
+    for r in summary["sets"]:
+        faults = ", ".join(f"{k} x{n}" for k, n in (r["faults"] or {}).items()) or "-"
+        table.add_row(str(r["set"]), r["name"], r["side"] or "-", f"{r['start_s']:.0f} s", f"{r['end_s']:.0f} s",
+                      str(r["reps"]), f"{r['hold_s']:.1f} s", faults, r["report"] or "-")
+    out.print(table)
+    out.print(f"Summary: {target / SETS_NAME}")
+# --- end issue 17 ---
 
 
 # --- issue 9: routines ---------------------------------------------------------------------
@@ -100,6 +134,7 @@ def routine(
     force: ForceOption = False,
     db: DbOption = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="Do not record these sets in the history.")] = False,
+    follow: Annotated[bool, typer.Option("--follow", help="Recognise what you do: move on when the next planned exercise is recognised, and say when something else is done.")] = False,
 ) -> None:
     """Coach a whole routine live: exercise after exercise, both sides, the article's dosage, rests; one combined report."""
     from formcheck.live.routine_loop import run_routine
@@ -111,7 +146,7 @@ def routine(
         err.print("Keys: q/Esc quit, space pause, n next (skip the set or the rest), s switch side, r reset the set.")
     started_at = _performed_at(source)  # issue 17: a routine played from a file is dated by the file
     report = run_routine(spec, chosen, model=model.value, out_dir=target, show_window=not no_window, fast=fast,
-                         sound=not no_sound, speech=speech)
+                         sound=not no_sound, speech=speech, follow=follow)
     _record_routine_sets(report, target, HistoryWriter(db, no_history), started_at)
     _print_routine_report(report)
     out.print(f"Report: {target / 'routine_report.html'}")

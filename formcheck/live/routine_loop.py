@@ -28,15 +28,18 @@ KEY_NEXT = ord("n")
 
 def run_routine(source, routine: Routine, model: str = "lite", out_dir: Path | None = None,
                 show_window: bool = True, fast: bool = False, sound: bool = True, speech: bool = False, *,
-                estimator=None, session_factory=None, window_name: str = "formcheck routine") -> dict:
+                estimator=None, session_factory=None, window_name: str = "formcheck routine",
+                follow: bool = False) -> dict:
     """Coach a routine live and return routine_report.json's content (also written to ``out_dir``).
 
     ``source`` and ``estimator`` as for :func:`formcheck.live.loop.run_live`. Each set's report is
     written to ``out_dir/sets/NN_exercise_side/`` when the set ends; the combined report is
-    rewritten after every set and once more however the session ends.
+    rewritten after every set and once more however the session ends. ``follow`` (issue 17): the
+    routine advances when the next planned exercise is recognised (see RoutineRunner).
     """
     loop = RoutineLoop(open_frames(source), routine, model, out_dir, show_window, fast, sound, speech, estimator,
                        window_name, session_factory)
+    loop.follow = follow
     return loop.run()
 
 
@@ -53,12 +56,14 @@ class RoutineLoop(LiveLoop):
         self.runner: RoutineRunner | None = None
         self.frame: RoutineFrame | None = None
         self.entries: dict[int, dict] = {}
+        self.follow = False
+        self._said_mismatch: tuple[str, float] | None = None
 
     # ------------------------------------------------------------------ hooks
     def open_session(self, image) -> None:
         super().open_session(image)
         h, w = image.shape[:2]
-        self.runner = RoutineRunner(self.routine, (w, h), self.session_factory)
+        self.runner = RoutineRunner(self.routine, (w, h), self.session_factory, follow=self.follow)
 
     def process_pose(self, t_s: float, pose) -> LiveFrame:
         before = self.runner.current
@@ -68,6 +73,9 @@ class RoutineLoop(LiveLoop):
         now = self.runner.current
         if now is not None and now is not before:
             self._set_started(now, t_s)
+        if self.runner.mismatch is not None and self.runner.mismatch is not self._said_mismatch:
+            self._said_mismatch = self.runner.mismatch
+            self.speaker.say(self.runner.mismatch[0], t_s)
         if rf.live is not None:
             return rf.live
         idle = {"left": 0, "right": 0, "both": 0}

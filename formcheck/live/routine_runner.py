@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from formcheck.live.auto import RowPose, settled
 from formcheck.live.routine import PlannedSet, Routine, announcement, plan
 from formcheck.live.session import LiveFrame, LiveSession
 from formcheck.rules.dosage import check_dosage
 from formcheck.rules.engine import FrameVerdict
-from formcheck.rules.exercise import Exercise
+from formcheck.rules.exercise import Exercise, get_exercise
 
 HOLD_SLACK_S = 0.25  # a hold this close to the target counts as reaching it (as in the report)
 MOVING_WINDOW_S = 5.0  # cyclic exercises timed in minutes: moving while a cycle ended this recently
+FOLLOW_LEAD_S = 2.0  # --follow: replayed before the recognised movement (the engine's rest level)
+MISMATCH_SHOWN_S = 5.0  # how long "this looks like X, not the planned Y" stays on screen
 
 
 @dataclass
@@ -56,7 +59,11 @@ class RoutineRunner:
     """The routine as a state machine over frame timestamps (no I/O; the live loop drives it).
 
     ``session_factory(exercise, image_size, side)`` makes each set's LiveSession (tests may
-    pass one with a shorter setup check).
+    pass one with a shorter setup check). ``follow`` (issue 17, ``routine --follow``): the
+    exercise recogniser watches too; when it recognises the next planned exercise the set in
+    progress (or the rest) ends and that set starts, the frames since its movement began
+    replayed into it; something else recognised is said on screen ("This looks like X, not
+    the planned Y"). ``follower``: the recogniser to use (default: a StreamRecognizer).
     """
 
     routine: Routine
@@ -71,11 +78,18 @@ class RoutineRunner:
     _last_cycle_s: float | None = None
     _prev_t: float | None = None
     _holding_met: bool = False
+    follow: bool = False
+    follower: object = None
+    mismatch: tuple[str, float] | None = None  # the last "this looks like X, not the planned Y", and when
 
     def __post_init__(self) -> None:
         self.sets = plan(self.routine)
         self.session_factory = self.session_factory or _new_session
         self.phase = "setup" if self.sets else "done"
+        if self.follow and self.follower is None:
+            from formcheck.recognize.stream import StreamRecognizer
+
+            self.follower = StreamRecognizer(self.image_size)
 
     # ------------------------------------------------------------------ state
     @property
@@ -126,6 +140,9 @@ class RoutineRunner:
         """One frame: ``pose`` as LiveSession.step takes it (a PoseResult-like object or None)."""
         dt = 0.0 if self._prev_t is None else max(0.0, t - self._prev_t)
         self._prev_t = t
+        followed = self._follow(t, pose) if self.follower is not None else None
+        if followed is not None:
+            return followed
         if self.phase == "rest" and t >= self.rest_until:
             self.phase = "setup"
         if self.phase == "done":
@@ -141,6 +158,34 @@ class RoutineRunner:
         if ended is None and t - self._last_progress >= self.routine.stall_s:
             what = "nothing counted" if live.counting else "the camera set-up check did not pass"
             ended = self.end_set(t, "stopped early", f"{what} for {self.routine.stall_s:g} s")
+        return self._frame(t, live, ended)
+
+    # ------------------------------------------------------------------ --follow (issue 17)
+    def _follow(self, t: float, pose) -> RoutineFrame | None:
+        """The recogniser's say on this frame: a frame of the next set when it was just recognised, else None."""
+        event = self.follower.push(t, pose)
+        if event is None or event.kind != "recognised" or self.phase == "done":
+            return None
+        rec, nxt = self.current, self._next_planned()
+        if rec is not None and event.exercise == rec.planned.exercise.id:
+            return None
+        if nxt is None or event.exercise != nxt.exercise.id:
+            planned = rec.planned if rec is not None else nxt
+            if planned is not None:
+                looks = get_exercise(event.exercise).name
+                self.mismatch = (f"This looks like {looks}, not the planned {planned.exercise.name}.", t)
+            return None
+        ended = None
+        if rec is not None:
+            met = rec.target_met_s is not None
+            ended = self.end_set(t, "completed" if met else "stopped early", None if met else
+                                 f"moved on to {nxt.exercise.name}")
+        new = self._begin(t)
+        live = None
+        for tr, row, seen in settled(self.follower.rows_since(event.start_s - FOLLOW_LEAD_S), event.start_s):
+            live = new.session.step(tr, RowPose(row) if seen else None)
+        self.mismatch = None
+        self.phase = "counting" if live is not None and live.counting else "setup"
         return self._frame(t, live, ended)
 
     def _count(self, rec: SetRecord, v: FrameVerdict, t: float, dt: float) -> SetRecord | None:
@@ -182,6 +227,8 @@ class RoutineRunner:
         if self.phase == "done":
             return RoutineFrame(t, "done", live, planned, "routine done", "Routine done: well done!", None, None, ended)
         prompt = announcement(rec.planned, total) if self.phase == "setup" else None
+        if self.mismatch is not None and t - self.mismatch[1] <= MISMATCH_SHOWN_S:
+            prompt = self.mismatch[0]
         return RoutineFrame(t, self.phase, live, rec.planned, self.progress_text(rec, live), prompt, next_up,
                             None, ended)
 

@@ -106,6 +106,9 @@ class LiveSession:
     side: str | None = None  # working side: seen by the setup check or chosen with 's'
     side_chosen: bool = False
     spool_dir: str | Path | None = None
+    # Only the framing is checked before counting (``live --exercise auto``: the person is already
+    # exercising when the set starts; a camera turn the rules cannot judge is in the report).
+    setup_framing_only: bool = False
     engine: ExerciseEngine = field(init=False)
     verdicts: VerdictLog = field(init=False)
     counting_from: int | None = None  # index of the first frame of the current set
@@ -146,7 +149,7 @@ class LiveSession:
         started = False
         guidance = None
         if self.counting_from is None:
-            status = setup_check(self.exercise, self._window_track())
+            status = setup_check(self.exercise, self._window_track(), framing_only=self.setup_framing_only)
             guidance = status.message
             self.last_guidance = status.message or self.last_guidance
             if status.ok:
