@@ -162,7 +162,9 @@ def test_routine_follow_moves_on_when_the_next_exercise_is_recognised(two_exerci
     assert (clam.status, clam.reason) == ("stopped early", "moved on to Bridge")
     assert clam.session.result().engine.counts_by_side()["left"] == 6
     assert firsts[1] < bridge.started_s <= firsts[1] + 5.0
-    assert bridge.status == "completed" and bridge.session.result().engine.counts_by_side()["both"] == 6
+    assert bridge.session.result().engine.counts_by_side()["both"] == 6
+    # all 6 reps done, but the scripted bridges do not hold the prescribed 5 s at the top
+    assert bridge.status == "hold short" and "hold" in bridge.reason
     assert runner.phase == "done"
 
 
@@ -172,7 +174,7 @@ def test_routine_follow_says_when_something_else_is_done(two_exercises):
                                    {"exercise": "side_lying_hip_abduction", "sides": "left", "reps": 6})
     said = {f.prompt for f in frames if f.prompt and f.prompt.startswith("This looks like")}
     assert said == {"This looks like Bridge, not the planned Side-lying hip abduction."}
-    assert runner.records[0].status == "completed"
+    assert runner.records[0].status == "hold short"  # 6 of 6 reps, none held at the top
     assert len(runner.records) == 2  # the planned set is still waiting for its exercise
 
 
@@ -186,7 +188,7 @@ def test_routine_loop_with_follow_reports_both_sets(two_exercises, tmp_path):
     report = run_routine(TrackSource(track), routine, out_dir=tmp_path, show_window=False, fast=True, sound=False,
                          estimator=TrackEstimator(track), follow=True)
     assert [(s["exercise"], s["status"], s["done"]["reps"]) for s in report["sets"]] == [
-        ("clamshell", "stopped early", 6), ("bridge", "completed", 6)]
+        ("clamshell", "stopped early", 6), ("bridge", "hold short", 6)]  # reps done, top holds not
     assert report["ended"] == "routine finished"
 
 
