@@ -42,8 +42,10 @@ class VerdictFeed:
         self._t = np.zeros(1024)  # row times (a growing array: looked up every frame)
         self._n = 0
         self.verdicts = verdicts  # SessionStream.verdicts: appended by the analysis thread only
-        self._px = np.zeros((256, 33, 2), np.float32)
-        self._px_rows = 0  # rows of _px filled with cleaned landmarks
+        self._px = np.zeros((256, 33, 2), np.float32)  # cleaned pixels of rows _px_base.. (issue 16)
+        self._px_base = 0  # the row _px[0] holds: rows the writer has passed are dropped
+        self._px_rows = 0  # rows filled with cleaned landmarks
+        self._released = 0  # rows below this are drawn: their pixels are no longer needed
         self.ready = 0  # rows the writer may draw (cleaned, with verdicts)
         self.peaks: dict[int, list[int]] = {}  # row not drawn yet -> rep indexes whose peak it is
         self.open_rows: set[int] = set()  # rows of the open reps' current peaks
@@ -73,16 +75,28 @@ class VerdictFeed:
         with self._cond:
             for first, px in blocks:
                 end = first + len(px)
-                if end > len(self._px):
-                    self._px = np.concatenate([self._px, np.zeros((max(end, 2 * len(self._px)) - len(self._px), 33, 2),
-                                                                  np.float32)])
-                self._px[first:end] = px
+                if end - self._px_base > len(self._px):
+                    self._make_room(end)
+                self._px[first - self._px_base:end - self._px_base] = px
                 self._px_rows = max(self._px_rows, end)
             self._note_reps(engine.reps)
             self.open_rows = {self._nearest_row(t) for t in engine.open_peaks()}
             self.candidates = {k: v for k, v in self.candidates.items() if k in self.open_rows}
             self.ready = min(len(self.verdicts), self._px_rows)
             self._cond.notify_all()
+
+    def _make_room(self, end: int) -> None:
+        """Room for rows up to ``end``, keeping only the rows not drawn yet: memory stays flat (issue 16)."""
+        keep_from = min(self._released, self._px_rows)
+        kept = self._px[keep_from - self._px_base:self._px_rows - self._px_base]
+        grown = np.zeros((max(256, 2 * (end - keep_from)), 33, 2), np.float32)
+        grown[:len(kept)] = kept
+        self._px, self._px_base = grown, keep_from
+
+    def release(self, k: int) -> None:
+        """Rows below ``k`` will not be drawn again (the writer moves forward only)."""
+        with self._cond:
+            self._released = max(self._released, k)
 
     def finish(self, engine, blocks=()) -> None:
         """The end of the analysis: ``blocks`` are the last cleaned rows, flushed by ``SessionStream.finish``."""
@@ -154,7 +168,8 @@ class VerdictFeed:
         self._wait(lambda: self.ready > k or self.done)
         if k >= self.ready:
             raise ValueError("the analysis produced no verdict for this frame")
-        px = self._px[k].astype(float)
+        with self._cond:
+            px = self._px[k - self._px_base].astype(float)
         return px if np.isfinite(px[:, 0]).any() else None
 
     def nominal_fps(self) -> float:
@@ -221,6 +236,7 @@ class FollowingWriter(threading.Thread):
                     if feed.wants_picture(k):
                         feed.offer_picture(k, thumbnail(image, landmarks, self.thumb_width))
                     encoder.put(draw(image, landmarks, feed.verdicts[k], self.exercise))
+                    feed.release(k)
                     self.written += 1
         return AnnotatedVideo(self.out_path, self.written, fps, dict(feed.thumbnails))
 
@@ -257,3 +273,4 @@ class RecentCrops:
                 picture, origin, scale = crop
                 feed.offer_picture(k, draw_on_crop(picture, feed.landmarks(k), origin, scale))
             self._next += 1
+            feed.release(self._next)

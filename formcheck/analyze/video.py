@@ -202,7 +202,7 @@ def _pose_pass(video: Path, exercise: Exercise, out_dir: Path | None, video_out:
                       prefetch_depth(*pose_size(src.info.width, src.info.height))) as frames:
             for n, (t_s, image, r) in enumerate(detect_frames(frames, model), start=1):
                 if stream is None:
-                    stream = SessionStream(exercise, (int(image.shape[1]), int(image.shape[0])))
+                    stream = SessionStream(exercise, (int(image.shape[1]), int(image.shape[0])), spool_dir=out_dir)
                     if out_dir is not None:
                         feed = VerdictFeed(stream.verdicts)
                         if video_out:
