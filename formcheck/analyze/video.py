@@ -188,7 +188,7 @@ def _pose_pass(video: Path, exercise: Exercise, out_dir: Path | None, video_out:
     from formcheck.analyze.track import SessionStream
     from formcheck.analyze.stream import FollowingWriter, RecentCrops, VerdictFeed
     from formcheck.report.html import VIDEO_NAME
-    from formcheck.pose.estimator import detect_frames  # the only module that imports mediapipe
+    from formcheck.pose.estimator import detect_frames, load_estimator  # the only module that imports mediapipe
     from formcheck.io.prefetch import prefetch
 
     if not isinstance(stride, int) or isinstance(stride, bool) or stride < 1:
@@ -196,35 +196,39 @@ def _pose_pass(video: Path, exercise: Exercise, out_dir: Path | None, video_out:
     stream, writer, feed, crops = None, None, None, None
     nan = np.full((33, 3), np.nan)
     zeros = np.zeros(33)
-    with open_source(video) as src:
-        total = src.info.frame_count
-        with prefetch(((f.t_s, pose_frame(f.image)) for i, f in enumerate(src) if i % stride == 0),
-                      prefetch_depth(*pose_size(src.info.width, src.info.height))) as frames:
-            for n, (t_s, image, r) in enumerate(detect_frames(frames, model), start=1):
-                if stream is None:
-                    stream = SessionStream(exercise, (int(image.shape[1]), int(image.shape[0])), spool_dir=out_dir)
-                    if out_dir is not None:
-                        feed = VerdictFeed(stream.verdicts)
-                        if video_out:
-                            writer = FollowingWriter(video, exercise, out_dir / VIDEO_NAME, feed)
-                            writer.start()
-                        else:
-                            crops = RecentCrops(feed)
-                if feed is not None:
-                    feed.add_time(t_s)
-                if crops is not None:
-                    crops.add(n - 1, image, r)
-                blocks = (stream.push(t_s, r.image_xyz, r.world_xyz, r.visibility, r.presence, True) if r is not None
-                          else stream.push(t_s, nan, nan, zeros, zeros, False))
-                if feed is not None and blocks:
-                    feed.add_rows(blocks, stream.engine)
+    load = load_estimator(model)  # issue 16: the model loads while the video opens and decodes
+    try:
+        with open_source(video) as src:
+            total = src.info.frame_count
+            with prefetch(((f.t_s, pose_frame(f.image)) for i, f in enumerate(src) if i % stride == 0),
+                          prefetch_depth(*pose_size(src.info.width, src.info.height))) as frames:
+                for n, (t_s, image, r) in enumerate(detect_frames(frames, model, estimator=load), start=1):
+                    if stream is None:
+                        stream = SessionStream(exercise, (int(image.shape[1]), int(image.shape[0])), spool_dir=out_dir)
+                        if out_dir is not None:
+                            feed = VerdictFeed(stream.verdicts)
+                            if video_out:
+                                writer = FollowingWriter(video, exercise, out_dir / VIDEO_NAME, feed)
+                                writer.start()
+                            else:
+                                crops = RecentCrops(feed)
+                    if feed is not None:
+                        feed.add_time(t_s)
                     if crops is not None:
-                        crops.settle()
-                    if writer is not None and video_progress is not None and writer.written:
-                        video_progress(writer.written, writer.total)
-                if progress is not None:
-                    progress(min(n * stride, total or n * stride), total)
-        skipped = list(src.skipped)
+                        crops.add(n - 1, image, r)
+                    blocks = (stream.push(t_s, r.image_xyz, r.world_xyz, r.visibility, r.presence, True) if r is not None
+                              else stream.push(t_s, nan, nan, zeros, zeros, False))
+                    if feed is not None and blocks:
+                        feed.add_rows(blocks, stream.engine)
+                        if crops is not None:
+                            crops.settle()
+                        if writer is not None and video_progress is not None and writer.written:
+                            video_progress(writer.written, writer.total)
+                    if progress is not None:
+                        progress(min(n * stride, total or n * stride), total)
+            skipped = list(src.skipped)
+    finally:
+        load.close()  # a no-op once detect_frames has closed it
     return stream, feed, writer, crops, skipped
 
 
