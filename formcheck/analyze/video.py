@@ -125,7 +125,7 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
                   progress: Callable[[int, int | None], None] | None = None,
                   video_out: bool = True,
                   video_progress: Callable[[int, int | None], None] | None = None,
-                  stride: int = 1) -> Analysis:
+                  stride: int = 1, fast: bool = False) -> Analysis:
     """Analyse one video; write report.json, the landmark track and the feedback files into ``out_dir``.
 
     report.json is written first, so nothing is lost if a later step fails; the annotated
@@ -133,6 +133,9 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
     and report.csv follow, and a failure there becomes a warning in the report instead of an error.
     ``stride`` N > 1: analyse every Nth frame only (see ``track_video``); the annotated video
     still has every frame, each drawn with the nearest analysed frame's landmarks and verdict.
+    ``fast``: the pose model runs only where the movement needs it (``formcheck.analyze.sampling``:
+    dense at turns and starts, sparse while still or steady); the other frames get landmarks
+    interpolated between their inferred neighbours, so everything after the pose stage sees every frame.
 
     Issue 8: the analysis runs a few seconds behind the pose model (``SessionStream``) and the
     annotated video is drawn and encoded by a writer thread right behind it
@@ -141,8 +144,8 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
     video = Path(video)
     writer = None
     try:
-        stream, feed, writer, crops, skipped = _pose_pass(video, exercise, out_dir, video_out, model, progress,
-                                                          video_progress, stride)
+        stream, feed, writer, crops, skipped, sampler = _pose_pass(video, exercise, out_dir, video_out, model,
+                                                                   progress, video_progress, stride, fast)
         if stream is None or stream.rows == 0:
             raise InputError(f"{video} has no frames to analyse")
         raw = stream.raw_track()
@@ -160,6 +163,8 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
         raise
     report = build_report(result, source=str(video), model=model)
     report["stride"] = stride  # issue 8: 1 = every frame analysed; N = every Nth
+    if sampler is not None:  # issue 16: --fast
+        report["sampling"] = {"mode": "adaptive", "frames": sampler.frames, "inferred": sampler.inferred}
     for index, reason in skipped:
         report["tracking"]["warnings"].append(f"Frame {index} could not be read and was skipped ({reason}).")
     if out_dir is not None:
@@ -177,8 +182,19 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
     return Analysis(result, report, out_dir)
 
 
+def _poses(frames, model: str, load, fast: bool):
+    """``(t_s, image, pose or None)`` per frame, and the sampler: every frame inferred, or ``--fast``'s choice."""
+    from formcheck.analyze.sampling import AdaptiveSampler, sampled_poses
+    from formcheck.pose.estimator import detect_frames  # the only module that imports mediapipe
+
+    if not fast:
+        return detect_frames(frames, model, estimator=load), None
+    sampler = AdaptiveSampler()
+    return sampled_poses(frames, load.result().detect, sampler), sampler
+
+
 def _pose_pass(video: Path, exercise: Exercise, out_dir: Path | None, video_out: bool, model: str, progress,
-               video_progress, stride: int):
+               video_progress, stride: int, fast: bool = False):
     """One decode: pose per frame, pushed into a SessionStream.
 
     With an ``out_dir``, the rep pictures are taken on the way: by a writer thread that follows
@@ -188,7 +204,7 @@ def _pose_pass(video: Path, exercise: Exercise, out_dir: Path | None, video_out:
     from formcheck.analyze.track import SessionStream
     from formcheck.analyze.stream import FollowingWriter, RecentCrops, VerdictFeed
     from formcheck.report.html import VIDEO_NAME
-    from formcheck.pose.estimator import detect_frames, load_estimator  # the only module that imports mediapipe
+    from formcheck.pose.estimator import load_estimator  # the only module that imports mediapipe
     from formcheck.io.prefetch import prefetch
 
     if not isinstance(stride, int) or isinstance(stride, bool) or stride < 1:
@@ -202,7 +218,8 @@ def _pose_pass(video: Path, exercise: Exercise, out_dir: Path | None, video_out:
             total = src.info.frame_count
             with prefetch(((f.t_s, pose_frame(f.image)) for i, f in enumerate(src) if i % stride == 0),
                           prefetch_depth(*pose_size(src.info.width, src.info.height))) as frames:
-                for n, (t_s, image, r) in enumerate(detect_frames(frames, model, estimator=load), start=1):
+                poses, sampler = _poses(frames, model, load, fast)
+                for n, (t_s, image, r) in enumerate(poses, start=1):
                     if stream is None:
                         stream = SessionStream(exercise, (int(image.shape[1]), int(image.shape[0])), spool_dir=out_dir)
                         if out_dir is not None:
@@ -229,7 +246,7 @@ def _pose_pass(video: Path, exercise: Exercise, out_dir: Path | None, video_out:
             skipped = list(src.skipped)
     finally:
         load.close()  # a no-op once detect_frames has closed it
-    return stream, feed, writer, crops, skipped
+    return stream, feed, writer, crops, skipped, sampler
 
 
 # --- issue 5: annotated video, report.html, report.csv -------------------------------------
