@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from pathlib import Path
 
 import numpy as np
@@ -180,13 +181,76 @@ class VerdictFeed:
         return (len(t) - 1) / duration if duration > 0 else 30.0
 
 
+class SharedFrames:
+    """Frames the pose pass decoded, handed to the writer already at the video's size (issue 16).
+
+    For a large source (1080p, 4K) decoding the file a second time costs as much as drawing
+    and encoding: the pose pass's reader thread shrinks each decoded frame to the annotated
+    video's size (at most 854x480) and keeps it, as YUV 4:2:0 (half of BGR), until the writer
+    has drawn it. The writer runs a couple of seconds of video behind the pose model, so about
+    that many frames wait: ~0.6 MB each, some 45-90 MB at 30-60 fps. Only for sources where
+    the second decode is costly and the engine runs during the pass (see ``share_frames``).
+    """
+
+    def __init__(self, size: tuple[int, int]):
+        self.size = size
+        self._cond = threading.Condition()
+        self._frames: deque = deque()
+        self._closed = False
+
+    @staticmethod
+    def pack(image: np.ndarray) -> np.ndarray:
+        import cv2
+
+        return cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420)
+
+    def put(self, t_s: float, packed: np.ndarray) -> None:
+        with self._cond:
+            self._frames.append((t_s, packed))
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """No more frames (the pose pass ended or stopped)."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def frames(self, feed: VerdictFeed):
+        """``(t_s, BGR image)`` in order until closed; stops when the analysis is cancelled."""
+        import cv2
+
+        while True:
+            with self._cond:
+                while not self._frames and not self._closed:
+                    if feed.cancelled:
+                        raise _Cancelled()
+                    self._cond.wait(_WAIT_S)
+                if not self._frames:
+                    return
+                t_s, packed = self._frames.popleft()
+            yield t_s, cv2.cvtColor(packed, cv2.COLOR_YUV2BGR_I420)
+
+
+def share_frames(width: int, height: int, whole_track: bool, max_pixels: int = MAX_VIDEO_PIXELS) -> bool:
+    """Whether the writer should take the pose pass's frames instead of decoding the file again.
+
+    Worth it when the source is well over the video's size (a 720p or larger frame decodes in
+    1.4-5 ms and must be shrunk); not when the engine runs only at the end of the pass (an
+    exercise with a "near" signal), where every frame would wait for it.
+    """
+    return not whole_track and width * height > 2 * max_pixels
+
+
 class FollowingWriter(threading.Thread):
     """Decodes ``video_path`` again, a little behind the analysis, and writes the annotated video."""
 
     def __init__(self, video_path: str | Path, exercise: Exercise, out_path: str | Path, feed: VerdictFeed,
-                 max_pixels: int = MAX_VIDEO_PIXELS, thumb_width: int = THUMB_WIDTH):
+                 max_pixels: int = MAX_VIDEO_PIXELS, thumb_width: int = THUMB_WIDTH,
+                 landmark_size: tuple[int, int] | None = None, shared: SharedFrames | None = None):
         super().__init__(name="formcheck-follow-writer", daemon=True)
         self.video_path, self.exercise, self.feed = video_path, exercise, feed
+        self.landmark_size = landmark_size  # the frame size the landmarks' pixels refer to (the pose frame's)
+        self.shared = shared
         self.out_path = Path(out_path)
         self.max_pixels, self.thumb_width = max_pixels, thumb_width
         self.written = 0
@@ -216,28 +280,44 @@ class FollowingWriter(threading.Thread):
 
     def cancel(self) -> None:
         self.feed.cancel()
+        if self.shared is not None:
+            self.shared.close()
         self.join()
 
     def _write(self) -> AnnotatedVideo:
-        draw, feed = overlay_function(), self.feed
         with open_source(self.video_path) as src:
             nominal = src.info.fps
-            fps = nominal if nominal and 1.0 <= nominal <= 240.0 else feed.nominal_fps()
+            fps = nominal if nominal and 1.0 <= nominal <= 240.0 else self.feed.nominal_fps()
             self.total = src.info.frame_count
             size = output_size(src.info.width, src.info.height, self.max_pixels)
-            k = 0
-            with encoded_video(self.out_path, fps, size) as encoder:
-                for frame in src:
-                    k = feed.row_for(frame.t_s, k)
-                    landmarks = feed.landmarks(k)
-                    image, scale = scaled_copy(frame.image, self.max_pixels, size)
-                    if landmarks is not None:
-                        landmarks = landmarks * scale
-                    if feed.wants_picture(k):
-                        feed.offer_picture(k, thumbnail(image, landmarks, self.thumb_width))
-                    encoder.put(draw(image, landmarks, feed.verdicts[k], self.exercise))
-                    feed.release(k)
-                    self.written += 1
+            if self.shared is not None:  # issue 16: the pose pass's frames, already at the video's size
+                src.close()
+                return self._encode(self.shared.frames(self.feed), fps, size, size, fresh=True)
+            return self._encode(((f.t_s, f.image) for f in src), fps, size, (src.info.width, src.info.height))
+
+    def _encode(self, frames, fps: float, size: tuple[int, int], frame_size: tuple[int, int],
+                fresh: bool = False) -> AnnotatedVideo:
+        """Draw and encode ``(t_s, image)`` frames of ``frame_size`` into a video of ``size``.
+
+        ``fresh``: the frames are already at ``size`` and this writer's own (drawn on in place).
+        """
+        draw, feed = overlay_function(), self.feed
+        base = self.landmark_size or frame_size
+        scale = (size[0] / base[0], size[1] / base[1])  # landmark pixels -> video pixels
+        k = 0
+        with encoded_video(self.out_path, fps, size) as encoder:
+            for t_s, image in frames:
+                k = feed.row_for(t_s, k)
+                landmarks = feed.landmarks(k)
+                if not fresh or image.shape[1::-1] != size:
+                    image = scaled_copy(image, self.max_pixels, size)[0]
+                if landmarks is not None:
+                    landmarks = landmarks * scale
+                if feed.wants_picture(k):
+                    feed.offer_picture(k, thumbnail(image, landmarks, self.thumb_width))
+                encoder.put(draw(image, landmarks, feed.verdicts[k], self.exercise))
+                feed.release(k)
+                self.written += 1
         return AnnotatedVideo(self.out_path, self.written, fps, dict(feed.thumbnails))
 
 

@@ -73,6 +73,11 @@ def analyze_track(exercise: Exercise, raw: PoseTrack, clean: bool = True,
 
 
 # --- issue 8: the analysis while the pose model runs ------------------------------------------
+def needs_whole_track(exercise: Exercise) -> bool:
+    """Whether the engine can run only once the whole track is known (a "near" signal picks its side over it)."""
+    return any(sig.sides == "near" for sig in exercise.signals.values())
+
+
 _RAW_ROW = (33, 8)  # image xyz, world xyz, visibility, presence (as live sessions spool them)
 _CLEAN_ROW = (33, 6)  # image xyz, world xyz
 
@@ -99,7 +104,7 @@ class SessionStream:
         self.cleaner = WindowedCleaner(image_size, default_cleaning(exercise, cleaning)) if clean else None
         self.engine = ExerciseEngine(exercise)
         self.verdicts = VerdictLog(exercise, self.engine)
-        self.whole_track = any(sig.sides == "near" for sig in exercise.signals.values())
+        self.whole_track = needs_whole_track(exercise)
         self._t = GrowingColumn(np.float64)
         self._detected = GrowingColumn(np.bool_)
         self._raw = RowSpool(_RAW_ROW, spool_dir)
