@@ -109,7 +109,8 @@ def _analyze_with_progress(video: Path, ex, target: Path, model: str, as_json: b
             progress.update(video_task, completed=done, total=total, visible=True)
 
         analysis = analyze_video(video, ex, target, model, on_frame, video_out=not no_video,
-                                 video_progress=on_video_frame, stride=stride, fast=fast)  # issue 8: stride
+                                 video_progress=on_video_frame, stride=stride,  # issue 8: stride
+                                 **({"fast": True} if fast else {}))  # issue 16
     return analysis.report
 
 
