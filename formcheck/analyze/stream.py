@@ -32,6 +32,26 @@ class _Cancelled(Exception):
     """The analysis stopped: the writer drops its partial video."""
 
 
+class EncodedPicture:
+    """A rep's picture kept as the JPEG bytes the HTML report will embed (issue 16).
+
+    A long session has a picture per rep: as a 240 x 180 BGR array that is 130 KB a rep, some
+    150 MB an hour of reps; as the report's own JPEG (quality 82, the same bytes the page
+    would encode) about 10 KB. ``shape`` is the picture's, as the report reads it.
+    """
+
+    __slots__ = ("jpeg", "shape")
+    QUALITY = 82  # as formcheck.report.html encodes an array
+
+    def __init__(self, picture: np.ndarray):
+        import cv2
+
+        ok, data = cv2.imencode(".jpg", picture, [int(cv2.IMWRITE_JPEG_QUALITY), self.QUALITY])
+        if not ok:
+            raise ValueError("a rep picture could not be encoded")
+        self.jpeg, self.shape = data.tobytes(), picture.shape
+
+
 class VerdictFeed:
     """What the writer may draw: row times, cleaned landmarks (pixels), verdicts, rep peaks.
 
@@ -125,7 +145,7 @@ class VerdictFeed:
         for rep in reps[self._reps_seen:]:
             k = self._nearest_row(rep.peak_s)
             if k in self.candidates:
-                self.thumbnails[rep.index] = self.candidates[k]
+                self.thumbnails[rep.index] = EncodedPicture(self.candidates[k])
             else:
                 self.peaks.setdefault(k, []).append(rep.index)
         self._reps_seen = len(reps)
@@ -139,7 +159,7 @@ class VerdictFeed:
         """Row ``k``'s picture, just drawn: a rep's, or kept while its rep is open."""
         with self._cond:
             for rep_index in self.peaks.pop(k, []):
-                self.thumbnails[rep_index] = picture
+                self.thumbnails[rep_index] = EncodedPicture(picture)
             if k in self.open_rows:
                 self.candidates[k] = picture
 
