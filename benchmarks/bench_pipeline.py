@@ -25,8 +25,11 @@ side, clip by clip):
    (streamed: never held in memory), analysed without the annotated video: time and RSS every
    minute of video, to show cost grows linearly and memory stays flat (only the landmark
    track, a few KB a frame, grows).
-5. ``--stride`` 2 and 3 on the sample clips: rep counts scored against ``*.truth.json``
-   (``formcheck.analyze.evaluate.score_clip``, as ``formcheck eval`` does) and the speed-up.
+5. Issue 16: ``--fast`` next to ``--stride`` 2 and 3, on every labelled sample clip and the real
+   clips of ``--real``: frames/s over bare inference on the same clips, rep counts scored against
+   the labels (``formcheck.analyze.evaluate.score_clip``, as ``formcheck eval`` does), and whether
+   the report says the same as at stride 1 (counts, holds within 0.3 s, faults); then the
+   replay of ``--fast`` on the fault benchmark's stored tracks (``sim_fast_sampling.py``).
 """
 
 from __future__ import annotations
