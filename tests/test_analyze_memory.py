@@ -86,3 +86,42 @@ def test_spooled_stream_gives_the_same_result_as_one_push():
     assert [r.peak_s for r in whole.engine.reps] == [r.peak_s for r in step.engine.reps]
     assert len(whole.engine.reps) == 5
     assert [(v.rep_count, v.phase) for v in whole.verdicts] == [(v.rep_count, v.phase) for v in step.verdicts]
+
+
+def test_shared_frames_hand_the_writer_every_frame_in_order():
+    """Issue 16: a large source's frames, decoded once, reach the writer at the video's size (YUV round trip)."""
+    import threading
+
+    from formcheck.analyze.stream import SharedFrames, share_frames
+
+    assert share_frames(1920, 1080, whole_track=False) and share_frames(1280, 720, whole_track=False)
+    assert not share_frames(640, 480, whole_track=False) and not share_frames(1920, 1080, whole_track=True)
+    shared, feed = SharedFrames((64, 48)), VerdictFeed([])
+    yy, xx = np.mgrid[0:48, 0:64]
+    images = [np.stack([xx * 3 + k, yy * 4, 200 - xx - yy], axis=2).astype(np.uint8) for k in range(5)]  # smooth, like video
+
+    def produce():
+        for k, image in enumerate(images):
+            shared.put(k / 30, SharedFrames.pack(image))
+        shared.close()
+
+    threading.Thread(target=produce).start()
+    got = list(shared.frames(feed))
+    assert [t for t, _ in got] == [k / 30 for k in range(5)]
+    for (_, image), original in zip(got, images):
+        assert image.shape == original.shape
+        assert np.abs(image.astype(int) - original).mean() < 3  # 4:2:0 chroma only
+
+
+def test_rep_pictures_are_kept_as_the_reports_jpeg():
+    from formcheck.analyze.stream import EncodedPicture
+    from formcheck.report.html import peak_thumbnails
+
+    picture = np.zeros((180, 240, 3), np.uint8)
+    picture[40:140, 60:180] = (40, 160, 220)
+    encoded = EncodedPicture(picture)
+    assert len(encoded.jpeg) < 20_000 and encoded.shape == picture.shape
+    report = {"reps": [{"index": 1, "peak_s": 1.0, "side": None, "peak_value": 30.0, "faults": []}]}
+    as_array = peak_thumbnails(report, {1: picture}, 0.0, "deg")
+    as_bytes = peak_thumbnails(report, {1: encoded}, 0.0, "deg")
+    assert as_array == as_bytes  # the same data URI: the page does not change
