@@ -25,8 +25,11 @@ side, clip by clip):
    (streamed: never held in memory), analysed without the annotated video: time and RSS every
    minute of video, to show cost grows linearly and memory stays flat (only the landmark
    track, a few KB a frame, grows).
-5. ``--stride`` 2 and 3 on the sample clips: rep counts scored against ``*.truth.json``
-   (``formcheck.analyze.evaluate.score_clip``, as ``formcheck eval`` does) and the speed-up.
+5. Issue 16: ``--fast`` next to ``--stride`` 2 and 3, on every labelled sample clip and the real
+   clips of ``--real``: frames/s over bare inference on the same clips, rep counts scored against
+   the labels (``formcheck.analyze.evaluate.score_clip``, as ``formcheck eval`` does), and whether
+   the report says the same as at stride 1 (counts, holds within 0.3 s, faults); then the
+   replay of ``--fast`` on the fault benchmark's stored tracks (``sim_fast_sampling.py``).
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))  # sim_fast_sampling
 
 import formcheck.analyze.track as fc_analysis  # noqa: E402
 import formcheck.report.annotated_video as fc_annotate  # noqa: E402
@@ -377,7 +381,7 @@ def overlay_and_encode(clip: Clip, report_dir: Path, frames: int) -> tuple[list[
     overlay_ms, drawn = [], []
     for k, image in enumerate(images):
         start = time.perf_counter()
-        small, scale = fc_annotate._scaled(image, fc_annotate.MAX_VIDEO_PIXELS, size)
+        small, scale = fc_annotate.scaled_copy(image, fc_annotate.MAX_VIDEO_PIXELS, size)
         lm = pixels[k] * scale if result.track.detected[k] else None
         drawn.append(draw(small, lm, result.verdicts[k], result.exercise))
         overlay_ms.append(1000 * (time.perf_counter() - start))
@@ -546,49 +550,95 @@ def section_long(clip: Clip, minutes: float, model: str, video_out: bool, work: 
           f"{1000 * wall / total:.2f} ms/frame; reps counted {analysis.report['summary']['rep_count']}")
     print(f"  bare inference on the first minute: {bare_ms:.2f} ms/frame; ratio analyze / bare = "
           f"{bare_ms / (1000 * wall / total):.2f}")
+    per_hour = growth * fps * 3600 / 1024
     print(f"  RSS: {rss0:.0f} MB before, {marks[1][2]:.0f} MB after the first minute, {marks[-1][2]:.0f} MB at the "
-          f"end of the pose pass ({growth:.1f} KB per frame: the landmark track), peak {peak:.0f} MB")
+          f"end of the pose pass: {marks[-1][2] - marks[1][2]:+.1f} MB over minutes 1-{minutes:g} = {growth:.2f} KB "
+          f"per frame, {per_hour:.0f} MB per hour of {fps:g} fps video if it stays linear (target: minute 1 to 60 "
+          f"<= 50 MB); peak {peak:.0f} MB (writing the report: the whole track read back once)")
     return {"minutes": minutes, "frames": total, "wall_s": wall, "ms_per_frame": 1000 * wall / total,
             "bare_ms_per_frame": bare_ms, "ratio": bare_ms / (1000 * wall / total),
             "pose_s": t.get("pose", 0.0), "per_minute_s": minute_s, "rss_mb": [m[2] for m in marks],
-            "peak_rss_mb": peak, "kb_per_frame": growth}
+            "peak_rss_mb": peak, "kb_per_frame": growth, "mb_per_hour": per_hour}
 
 
-def section_stride(clips: list[Clip], model: str, strides: list[int], work: Path, stride1: dict) -> dict:
-    """Counts and time with ``--stride`` N (analyze without the annotated video, reports written).
+def _run_mode(clip: Clip, mode: str, model: str, work: Path) -> tuple[dict, float]:
+    """analyze without the annotated video at stride N ("stride N") or with --fast ("fast"): (report, seconds)."""
+    stride, fast = (1, True) if mode == "fast" else (int(mode.split()[1]), False)
+    start = time.perf_counter()
+    report = fc_pipeline.analyze_video(clip.path, get_exercise(clip.exercise),
+                                       _fresh(work / mode.replace(" ", "") / clip.path.stem), model,
+                                       video_out=False, stride=stride, fast=fast).report
+    return report, time.perf_counter() - start
 
-    ``stride1``: clip path -> (report, seconds) of the same clips at stride 1, from the native-size section.
+
+def section_sampling(label: str, clips: list[Clip], model: str, strides: list[int], work: Path,
+                     stride1: dict) -> dict:
+    """--fast and --stride N against every frame (stride 1), analyze without the annotated video.
+
+    Per mode: frames/s as a ratio to bare inference on the same clips (target for --fast: >= 2),
+    counts scored against the labels as ``formcheck eval`` does, and whether the report says the
+    same as at stride 1 (counts and per side, holds within 0.3 s, the same faults on the same
+    reps: ``benchmarks/sim_fast_sampling.differences``). ``stride1``: clip -> (report, seconds)
+    already measured. Bare inference is measured on the same clips first.
     """
+    from sim_fast_sampling import differences, outcome
+
     labelled = [c for c in clips if c.truth]
-    print(f"\n== --stride on {len(labelled)} labelled clips (counts scored as formcheck eval does), model {model} ==")
-    out = {}
-    base_s = None
-    for stride in [1, *strides]:
-        exact = 0
-        secs = 0.0
-        lines = []
-        faults = [0, 0, 0]  # true positives, false positives, missed (clips with labelled faults)
+    print(f"\n== --fast and --stride on {label}: {len(labelled)} labelled clips, model {model}, no annotated video ==")
+    frames = bare_s = 0
+    for clip in labelled:
+        n, detect_s, _ = bare_inference(clip.path, model)
+        frames, bare_s = frames + n, bare_s + detect_s
+    bare_fps = frames / bare_s
+    print(f"  bare inference on these clips: {1000 * bare_s / frames:.2f} ms/frame ({frames} frames)")
+    out = {"bare_fps": bare_fps, "frames": frames}
+    full: dict = {}
+    for mode in ["stride 1", "fast", *[f"stride {s}" for s in strides]]:
+        exact, secs, same, inferred, lines, misses, hold_err = 0, 0.0, 0, 0, [], [], 0.0
+        faults = [0, 0, 0]
         for clip in labelled:
-            if stride == 1 and clip.path in stride1:
+            if mode == "stride 1" and clip.path in stride1:
                 report, took = stride1[clip.path]
             else:
-                start = time.perf_counter()
-                report = fc_pipeline.analyze_video(clip.path, get_exercise(clip.exercise),
-                                                   _fresh(work / f"stride{stride}" / clip.path.stem), model,
-                                                   video_out=False, stride=stride).report
-                took = time.perf_counter() - start
+                report, took = _run_mode(clip, mode, model, work)
             secs += took
+            got = outcome(report)
+            if mode == "stride 1":
+                full[clip.path] = got
+            diff = differences(full[clip.path], got)
+            same += not diff
+            if diff:
+                misses.append(f"{clip.path.stem}: {'; '.join(diff)}")
+            if len(got["holds"]) == len(full[clip.path]["holds"]) and got["holds"]:
+                hold_err = max(hold_err, max(abs(x - y) for x, y in zip(got["holds"], full[clip.path]["holds"])))
+            inferred += report.get("sampling", {}).get("inferred", 0)
             score = score_clip(clip.truth, report)
             exact += score.exact
             faults = [a + b for a, b in zip(faults, (score.tp, score.fp, score.fn))] if score.faults_labelled else faults
             lines.append(f"{clip.path.stem} {score.counted}/{score.expected}")
-        base_s = base_s or secs
-        out[stride] = {"exact": exact, "clips": len(labelled), "seconds": secs, "speedup": base_s / secs,
-                       "faults_tp_fp_fn": faults, "counts": lines}
-        print(f"  stride {stride}: exact counts {exact}/{len(labelled)}; faults found {faults[0]}, false {faults[1]}, "
-              f"missed {faults[2]}; {secs:.1f} s ({base_s / secs:.2f}x as fast as stride 1)  "
-              f"[{'; '.join(lines)}]", flush=True)
+        ratio = frames / secs / bare_fps
+        out[mode] = {"exact": exact, "clips": len(labelled), "seconds": secs, "ratio_to_bare": ratio,
+                     "same_as_stride_1": same, "faults_tp_fp_fn": faults, "max_hold_diff_s": hold_err,
+                     "inferred_fraction": inferred / frames if mode == "fast" else None, "misses": misses}
+        extra = f"; model on {100 * inferred / frames:.0f}% of frames" if mode == "fast" else ""
+        print(f"  {mode:8s}: {frames / secs:6.1f} frames/s = {ratio:.2f}x bare inference{extra}; exact counts "
+              f"{exact}/{len(labelled)}; faults found {faults[0]}, false {faults[1]}, missed {faults[2]}; same report "
+              f"as stride 1 on {same}/{len(labelled)} clips (largest hold difference {hold_err:.2f} s)", flush=True)
+        for miss in misses:
+            print(f"      differs: {miss}")
     return out
+
+
+def real_clips(folder: Path) -> list[Clip]:
+    """The labelled real clips of ../shared/real (third-party: read in place), if present."""
+    labels = folder / "labels.json"
+    if not labels.exists():
+        return []
+    from formcheck.rules.exercise import builtin_exercises
+
+    known = builtin_exercises()
+    return [Clip(folder / lab["path"], lab["exercise"], lab) for lab in json.loads(labels.read_text())
+            if lab["exercise"] in known and (folder / lab["path"]).exists()]
 
 
 def section_batch(clips: list[Clip], model: str, work: Path) -> dict:
@@ -636,7 +686,10 @@ def main() -> None:
     ap.add_argument("--resolutions", default="native,720,1080", help="native and/or heights to scale to")
     ap.add_argument("--long-minutes", type=float, default=10.0, help="length of the looped clip (0: skip)")
     ap.add_argument("--long-video", action="store_true", help="also write the annotated video of the long clip")
-    ap.add_argument("--strides", default="2,3", help="strides to score (empty: skip)")
+    ap.add_argument("--strides", default="2,3", help="strides to score next to --fast (empty: skip both)")
+    ap.add_argument("--real", default=str(ROOT.parent / "shared" / "real"),
+                    help="folder of labelled real clips (labels.json) for the --fast section (skipped if absent)")
+    ap.add_argument("--sim", default="holdout", help="stored-track sets to replay --fast on (empty: skip)")
     ap.add_argument("--quick", action="store_true", help="native + 720p (2 clips), 2-minute long clip")
     ap.add_argument("--profile", action="store_true", help="profile one analyze with pyinstrument")
     ap.add_argument("--no-batch", action="store_true", help="skip the --jobs 1 vs 2 batch timing")
@@ -682,8 +735,22 @@ def main() -> None:
         if args.long_minutes > 0:
             figures["long"] = section_long(clips[0], args.long_minutes, args.model, args.long_video, work, cache)
         strides = [int(s) for s in args.strides.split(",") if s.strip()]
-        if strides:
-            figures["stride"] = section_stride(clips, args.model, strides, work, stride1)
+        if strides:  # issue 16: --fast next to fixed strides, on every labelled sample clip and the real clips
+            figures["sampling"] = {"sample_videos": section_sampling("sample_videos", find_clips(args.clips, 0),
+                                                                     args.model, strides, work, stride1)}
+            real = real_clips(Path(args.real))
+            if real:
+                figures["sampling"]["real"] = section_sampling(f"real clips ({args.real})", real, args.model,
+                                                               strides, work, {})
+        if args.sim:
+            import sim_fast_sampling
+            from formcheck.analyze.sampling import SamplingOptions
+
+            print("\n== --fast replayed on stored full-rate MediaPipe tracks of the randomised fault benchmark "
+                  "(no model: benchmarks/sim_fast_sampling.py) ==")
+            figures["sampling_replay"] = {name: {m: {k: v for k, v in t.items() if k != "misses"} for m, t in
+                                                 sim_fast_sampling.run_set(name, SamplingOptions(), strides, False).items()}
+                                          for name in args.sim.split(",") if name.strip()}
         if not args.no_batch:
             figures["batch"] = section_batch(find_clips(args.clips, 0), args.model, work)
         if args.profile:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,26 @@ class _Cancelled(Exception):
     """The analysis stopped: the writer drops its partial video."""
 
 
+class EncodedPicture:
+    """A rep's picture kept as the JPEG bytes the HTML report will embed (issue 16).
+
+    A long session has a picture per rep: as a 240 x 180 BGR array that is 130 KB a rep, some
+    150 MB an hour of reps; as the report's own JPEG (quality 82, the same bytes the page
+    would encode) about 10 KB. ``shape`` is the picture's, as the report reads it.
+    """
+
+    __slots__ = ("jpeg", "shape")
+    QUALITY = 82  # as formcheck.report.html encodes an array
+
+    def __init__(self, picture: np.ndarray):
+        import cv2
+
+        ok, data = cv2.imencode(".jpg", picture, [int(cv2.IMWRITE_JPEG_QUALITY), self.QUALITY])
+        if not ok:
+            raise ValueError("a rep picture could not be encoded")
+        self.jpeg, self.shape = data.tobytes(), picture.shape
+
+
 class VerdictFeed:
     """What the writer may draw: row times, cleaned landmarks (pixels), verdicts, rep peaks.
 
@@ -42,8 +63,10 @@ class VerdictFeed:
         self._t = np.zeros(1024)  # row times (a growing array: looked up every frame)
         self._n = 0
         self.verdicts = verdicts  # SessionStream.verdicts: appended by the analysis thread only
-        self._px = np.zeros((256, 33, 2), np.float32)
-        self._px_rows = 0  # rows of _px filled with cleaned landmarks
+        self._px = np.zeros((256, 33, 2), np.float32)  # cleaned pixels of rows _px_base.. (issue 16)
+        self._px_base = 0  # the row _px[0] holds: rows the writer has passed are dropped
+        self._px_rows = 0  # rows filled with cleaned landmarks
+        self._released = 0  # rows below this are drawn: their pixels are no longer needed
         self.ready = 0  # rows the writer may draw (cleaned, with verdicts)
         self.peaks: dict[int, list[int]] = {}  # row not drawn yet -> rep indexes whose peak it is
         self.open_rows: set[int] = set()  # rows of the open reps' current peaks
@@ -73,16 +96,28 @@ class VerdictFeed:
         with self._cond:
             for first, px in blocks:
                 end = first + len(px)
-                if end > len(self._px):
-                    self._px = np.concatenate([self._px, np.zeros((max(end, 2 * len(self._px)) - len(self._px), 33, 2),
-                                                                  np.float32)])
-                self._px[first:end] = px
+                if end - self._px_base > len(self._px):
+                    self._make_room(end)
+                self._px[first - self._px_base:end - self._px_base] = px
                 self._px_rows = max(self._px_rows, end)
             self._note_reps(engine.reps)
             self.open_rows = {self._nearest_row(t) for t in engine.open_peaks()}
             self.candidates = {k: v for k, v in self.candidates.items() if k in self.open_rows}
             self.ready = min(len(self.verdicts), self._px_rows)
             self._cond.notify_all()
+
+    def _make_room(self, end: int) -> None:
+        """Room for rows up to ``end``, keeping only the rows not drawn yet: memory stays flat (issue 16)."""
+        keep_from = min(self._released, self._px_rows)
+        kept = self._px[keep_from - self._px_base:self._px_rows - self._px_base]
+        grown = np.zeros((max(256, 2 * (end - keep_from)), 33, 2), np.float32)
+        grown[:len(kept)] = kept
+        self._px, self._px_base = grown, keep_from
+
+    def release(self, k: int) -> None:
+        """Rows below ``k`` will not be drawn again (the writer moves forward only)."""
+        with self._cond:
+            self._released = max(self._released, k)
 
     def finish(self, engine, blocks=()) -> None:
         """The end of the analysis: ``blocks`` are the last cleaned rows, flushed by ``SessionStream.finish``."""
@@ -110,7 +145,7 @@ class VerdictFeed:
         for rep in reps[self._reps_seen:]:
             k = self._nearest_row(rep.peak_s)
             if k in self.candidates:
-                self.thumbnails[rep.index] = self.candidates[k]
+                self.thumbnails[rep.index] = EncodedPicture(self.candidates[k])
             else:
                 self.peaks.setdefault(k, []).append(rep.index)
         self._reps_seen = len(reps)
@@ -124,7 +159,7 @@ class VerdictFeed:
         """Row ``k``'s picture, just drawn: a rep's, or kept while its rep is open."""
         with self._cond:
             for rep_index in self.peaks.pop(k, []):
-                self.thumbnails[rep_index] = picture
+                self.thumbnails[rep_index] = EncodedPicture(picture)
             if k in self.open_rows:
                 self.candidates[k] = picture
 
@@ -154,7 +189,8 @@ class VerdictFeed:
         self._wait(lambda: self.ready > k or self.done)
         if k >= self.ready:
             raise ValueError("the analysis produced no verdict for this frame")
-        px = self._px[k].astype(float)
+        with self._cond:
+            px = self._px[k - self._px_base].astype(float)
         return px if np.isfinite(px[:, 0]).any() else None
 
     def nominal_fps(self) -> float:
@@ -165,13 +201,76 @@ class VerdictFeed:
         return (len(t) - 1) / duration if duration > 0 else 30.0
 
 
+class SharedFrames:
+    """Frames the pose pass decoded, handed to the writer already at the video's size (issue 16).
+
+    For a large source (1080p, 4K) decoding the file a second time costs as much as drawing
+    and encoding: the pose pass's reader thread shrinks each decoded frame to the annotated
+    video's size (at most 854x480) and keeps it, as YUV 4:2:0 (half of BGR), until the writer
+    has drawn it. The writer runs a couple of seconds of video behind the pose model, so about
+    that many frames wait: ~0.6 MB each, some 45-90 MB at 30-60 fps. Only for sources where
+    the second decode is costly and the engine runs during the pass (see ``share_frames``).
+    """
+
+    def __init__(self, size: tuple[int, int]):
+        self.size = size
+        self._cond = threading.Condition()
+        self._frames: deque = deque()
+        self._closed = False
+
+    @staticmethod
+    def pack(image: np.ndarray) -> np.ndarray:
+        import cv2
+
+        return cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420)
+
+    def put(self, t_s: float, packed: np.ndarray) -> None:
+        with self._cond:
+            self._frames.append((t_s, packed))
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """No more frames (the pose pass ended or stopped)."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def frames(self, feed: VerdictFeed):
+        """``(t_s, BGR image)`` in order until closed; stops when the analysis is cancelled."""
+        import cv2
+
+        while True:
+            with self._cond:
+                while not self._frames and not self._closed:
+                    if feed.cancelled:
+                        raise _Cancelled()
+                    self._cond.wait(_WAIT_S)
+                if not self._frames:
+                    return
+                t_s, packed = self._frames.popleft()
+            yield t_s, cv2.cvtColor(packed, cv2.COLOR_YUV2BGR_I420)
+
+
+def share_frames(width: int, height: int, whole_track: bool, max_pixels: int = MAX_VIDEO_PIXELS) -> bool:
+    """Whether the writer should take the pose pass's frames instead of decoding the file again.
+
+    Worth it when the source is well over the video's size (a 720p or larger frame decodes in
+    1.4-5 ms and must be shrunk); not when the engine runs only at the end of the pass (an
+    exercise with a "near" signal), where every frame would wait for it.
+    """
+    return not whole_track and width * height > 2 * max_pixels
+
+
 class FollowingWriter(threading.Thread):
     """Decodes ``video_path`` again, a little behind the analysis, and writes the annotated video."""
 
     def __init__(self, video_path: str | Path, exercise: Exercise, out_path: str | Path, feed: VerdictFeed,
-                 max_pixels: int = MAX_VIDEO_PIXELS, thumb_width: int = THUMB_WIDTH):
+                 max_pixels: int = MAX_VIDEO_PIXELS, thumb_width: int = THUMB_WIDTH,
+                 landmark_size: tuple[int, int] | None = None, shared: SharedFrames | None = None):
         super().__init__(name="formcheck-follow-writer", daemon=True)
         self.video_path, self.exercise, self.feed = video_path, exercise, feed
+        self.landmark_size = landmark_size  # the frame size the landmarks' pixels refer to (the pose frame's)
+        self.shared = shared
         self.out_path = Path(out_path)
         self.max_pixels, self.thumb_width = max_pixels, thumb_width
         self.written = 0
@@ -201,27 +300,44 @@ class FollowingWriter(threading.Thread):
 
     def cancel(self) -> None:
         self.feed.cancel()
+        if self.shared is not None:
+            self.shared.close()
         self.join()
 
     def _write(self) -> AnnotatedVideo:
-        draw, feed = overlay_function(), self.feed
         with open_source(self.video_path) as src:
             nominal = src.info.fps
-            fps = nominal if nominal and 1.0 <= nominal <= 240.0 else feed.nominal_fps()
+            fps = nominal if nominal and 1.0 <= nominal <= 240.0 else self.feed.nominal_fps()
             self.total = src.info.frame_count
             size = output_size(src.info.width, src.info.height, self.max_pixels)
-            k = 0
-            with encoded_video(self.out_path, fps, size) as encoder:
-                for frame in src:
-                    k = feed.row_for(frame.t_s, k)
-                    landmarks = feed.landmarks(k)
-                    image, scale = scaled_copy(frame.image, self.max_pixels, size)
-                    if landmarks is not None:
-                        landmarks = landmarks * scale
-                    if feed.wants_picture(k):
-                        feed.offer_picture(k, thumbnail(image, landmarks, self.thumb_width))
-                    encoder.put(draw(image, landmarks, feed.verdicts[k], self.exercise))
-                    self.written += 1
+            if self.shared is not None:  # issue 16: the pose pass's frames, already at the video's size
+                src.close()
+                return self._encode(self.shared.frames(self.feed), fps, size, size, fresh=True)
+            return self._encode(((f.t_s, f.image) for f in src), fps, size, (src.info.width, src.info.height))
+
+    def _encode(self, frames, fps: float, size: tuple[int, int], frame_size: tuple[int, int],
+                fresh: bool = False) -> AnnotatedVideo:
+        """Draw and encode ``(t_s, image)`` frames of ``frame_size`` into a video of ``size``.
+
+        ``fresh``: the frames are already at ``size`` and this writer's own (drawn on in place).
+        """
+        draw, feed = overlay_function(), self.feed
+        base = self.landmark_size or frame_size
+        scale = (size[0] / base[0], size[1] / base[1])  # landmark pixels -> video pixels
+        k = 0
+        with encoded_video(self.out_path, fps, size) as encoder:
+            for t_s, image in frames:
+                k = feed.row_for(t_s, k)
+                landmarks = feed.landmarks(k)
+                if not fresh or image.shape[1::-1] != size:
+                    image = scaled_copy(image, self.max_pixels, size)[0]
+                if landmarks is not None:
+                    landmarks = landmarks * scale
+                if feed.wants_picture(k):
+                    feed.offer_picture(k, thumbnail(image, landmarks, self.thumb_width))
+                encoder.put(draw(image, landmarks, feed.verdicts[k], self.exercise))
+                feed.release(k)
+                self.written += 1
         return AnnotatedVideo(self.out_path, self.written, fps, dict(feed.thumbnails))
 
 
@@ -257,3 +373,4 @@ class RecentCrops:
                 picture, origin, scale = crop
                 feed.offer_picture(k, draw_on_crop(picture, feed.landmarks(k), origin, scale))
             self._next += 1
+            feed.release(self._next)

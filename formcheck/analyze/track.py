@@ -7,7 +7,8 @@ product concludes can be tested on synthetic landmark sequences.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Iterator
+from pathlib import Path
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -19,6 +20,8 @@ from formcheck.signals.measures import SignalSet, compute_signals
 from formcheck.pose.tracking import TrackingReport, assess_tracking
 from formcheck.signals.windowed import WindowedCleaner
 from formcheck.analyze.view_limits import apply_view_limits
+from formcheck.analyze.row_spool import GrowingColumn, RowSpool
+from formcheck.live.store import VerdictLog
 
 
 @dataclass
@@ -29,7 +32,7 @@ class SessionResult:
     track: PoseTrack  # cleaned
     signals: SignalSet
     engine: ExerciseEngine
-    verdicts: list[FrameVerdict]
+    verdicts: Sequence[FrameVerdict]  # a list, or a VerdictLog (the same, kept as numpy columns)
     tracking: TrackingReport
     # Faults the camera's view cannot judge (formcheck.analyze.view_limits), with the reason.
     not_checked: list[dict] = field(default_factory=list)
@@ -70,7 +73,13 @@ def analyze_track(exercise: Exercise, raw: PoseTrack, clean: bool = True,
 
 
 # --- issue 8: the analysis while the pose model runs ------------------------------------------
-_MERGE_BLOCKS = 256
+def needs_whole_track(exercise: Exercise) -> bool:
+    """Whether the engine can run only once the whole track is known (a "near" signal picks its side over it)."""
+    return any(sig.sides == "near" for sig in exercise.signals.values())
+
+
+_RAW_ROW = (33, 8)  # image xyz, world xyz, visibility, presence (as live sessions spool them)
+_CLEAN_ROW = (33, 6)  # image xyz, world xyz
 
 
 class SessionStream:
@@ -81,44 +90,47 @@ class SessionStream:
     whole track through the same object: offline, live-file and eval share one definition.
     An exercise with a "near" signal picks its side over the whole track, so its engine runs
     at :meth:`finish` (the video is then drawn after the pose pass, as before).
+
+    Issue 16: the raw and cleaned rows go to disk as they come (:class:`RowSpool`, in
+    ``spool_dir`` or the system's temporary folder) and the verdicts into numpy columns
+    (``VerdictLog``, as a live session keeps them), so memory does not grow with the video's
+    length; the whole track is read back once, at :meth:`finish`, for the report.
     """
 
     def __init__(self, exercise: Exercise, image_size: tuple[int, int], clean: bool = True,
-                 cleaning: CleaningOptions | None = None):
+                 cleaning: CleaningOptions | None = None, spool_dir: str | Path | None = None):
         self.exercise = exercise
         self.image_size = image_size
         self.cleaner = WindowedCleaner(image_size, default_cleaning(exercise, cleaning)) if clean else None
         self.engine = ExerciseEngine(exercise)
-        self.verdicts: list[FrameVerdict] = []
-        self.whole_track = any(sig.sides == "near" for sig in exercise.signals.values())
-        self._raw: list[tuple] = []  # blocks of (t, image, world, visibility, presence, detected), float32
-        self._clean: list[tuple[np.ndarray, np.ndarray]] = []  # blocks of (image, world), float32
-        self._raw_rows = 0
-        self._clean_rows = 0
-        self._loose = 0  # trailing raw blocks not merged yet
+        self.verdicts = VerdictLog(exercise, self.engine)
+        self.whole_track = needs_whole_track(exercise)
+        self._t = GrowingColumn(np.float64)
+        self._detected = GrowingColumn(np.bool_)
+        self._raw = RowSpool(_RAW_ROW, spool_dir)
+        self._clean = RowSpool(_CLEAN_ROW, spool_dir)
         self.flushed: list[tuple[int, np.ndarray]] = []  # (first_row, pixel_xy) blocks cleaned by finish()
 
     @property
     def rows(self) -> int:
         """Rows pushed so far."""
-        return self._raw_rows
+        return len(self._t)
 
     def push(self, t, image_xyz, world_xyz, visibility, presence, detected) -> list[tuple[int, np.ndarray]]:
         """Add rows; returns ``(first_row, pixel_xy)`` for each newly cleaned block (verdicts in ``self.verdicts``)."""
-        block = (np.atleast_1d(np.asarray(t, float)), np.asarray(image_xyz, np.float32).reshape(-1, 33, 3),
-                 np.asarray(world_xyz, np.float32).reshape(-1, 33, 3),
-                 np.asarray(visibility, np.float32).reshape(-1, 33), np.asarray(presence, np.float32).reshape(-1, 33),
-                 np.atleast_1d(np.asarray(detected, bool)))
-        self._raw.append(block)
-        self._raw_rows += len(block[0])
-        self._loose += 1
-        if self._loose >= _MERGE_BLOCKS:  # frame-by-frame pushes: keep a few large blocks, not many tiny ones
-            merged = tuple(np.concatenate([b[i] for b in self._raw[-self._loose:]]) for i in range(6))
-            self._raw[-self._loose:] = [merged]
-            self._loose = 0
+        t = np.atleast_1d(np.asarray(t, float))
+        image = np.asarray(image_xyz, np.float32).reshape(-1, 33, 3)
+        world = np.asarray(world_xyz, np.float32).reshape(-1, 33, 3)
+        vis = np.asarray(visibility, np.float32).reshape(-1, 33)
+        pres = np.asarray(presence, np.float32).reshape(-1, 33)
+        detected = np.atleast_1d(np.asarray(detected, bool))
+        first = self.rows
+        self._raw.append(np.concatenate([image, world, vis[:, :, None], pres[:, :, None]], axis=2))
+        self._t.extend(t)
+        self._detected.extend(detected)
         if self.cleaner is None:
-            return self._cleaned([(self._raw_rows - len(block[0]), block[1], block[2])])
-        return self._cleaned(self.cleaner.push(block[0], block[1], block[2], block[3], block[5]))
+            return self._cleaned([(first, image, world)])
+        return self._cleaned(self.cleaner.push(t, image, world, vis, detected))
 
     def finish(self, raw: PoseTrack | None = None) -> SessionResult:
         """Flush the last rows, close open reps and holds; the whole session's result.
@@ -129,7 +141,8 @@ class SessionStream:
             self.flushed = self._cleaned(self.cleaner.finish())
         raw = raw if raw is not None else self.raw_track()
         track = self._clean_track(raw)
-        self._raw, self._clean = [], []  # now held (as float64) by the two tracks
+        self._raw.close()
+        self._clean.close()
         if self.whole_track:
             self._run_engine(track)
         self.engine.finish()
@@ -140,24 +153,24 @@ class SessionStream:
                              None if camera is None else round(camera.turn_deg, 1))
 
     def raw_track(self) -> PoseTrack:
-        """Every row pushed, as a PoseTrack (what landmarks.npz keeps)."""
-        if not self._raw:
+        """Every row pushed, as a PoseTrack (what landmarks.npz keeps): read back from the spool."""
+        if not self.rows:
             return PoseTrack.empty(0, self.image_size)
-        parts = [np.concatenate([b[i] for b in self._raw]) for i in range(6)]
-        return PoseTrack(*parts[:5], self.image_size, parts[5])
+        rows = self._raw.rows()
+        return PoseTrack(self._t.values.copy(), rows[:, :, 0:3], rows[:, :, 3:6], rows[:, :, 6], rows[:, :, 7],
+                         self.image_size, self._detected.values.copy())
 
     def _clean_track(self, raw: PoseTrack) -> PoseTrack:
-        if not self._clean:  # nothing pushed
+        if not len(self._clean):  # nothing pushed
             return raw
-        return replace(raw, image_xyz=np.concatenate([c[0] for c in self._clean]),
-                       world_xyz=np.concatenate([c[1] for c in self._clean]))
+        rows = self._clean.rows()
+        return replace(raw, image_xyz=rows[:, :, 0:3], world_xyz=rows[:, :, 3:6])
 
     def _cleaned(self, blocks) -> list[tuple[int, np.ndarray]]:
         out = []
         for first, image, world in blocks:
             image, world = np.asarray(image, np.float32), np.asarray(world, np.float32)
-            self._clean.append((image, world))
-            self._clean_rows += len(image)
+            self._clean.append(np.concatenate([image, world], axis=2))
             if not self.whole_track:
                 self._run_engine(self._block_track(first, image, world))
             out.append((first, image[:, :, :2] * np.array(self.image_size, np.float32)))
@@ -165,23 +178,14 @@ class SessionStream:
 
     def _block_track(self, first: int, image: np.ndarray, world: np.ndarray) -> PoseTrack:
         """Cleaned rows ``first..`` with their raw visibility and detection flags."""
-        t, vis, pres, det = (self._raw_rows_slice(i, first, len(image)) for i in (0, 3, 4, 5))
-        return PoseTrack(t, image, world, vis, pres, self.image_size, det)
-
-    def _raw_rows_slice(self, field_index: int, first: int, n: int) -> np.ndarray:
-        """Rows first..first+n of one raw field (they sit in the last few pushed blocks)."""
-        parts, end = [], self._raw_rows
-        for block in reversed(self._raw):
-            start = end - len(block[0])
-            if start < first + n and end > first:
-                parts.append(block[field_index][max(first - start, 0):first + n - start])
-            if start <= first:
-                break
-            end = start
-        return np.concatenate(parts[::-1])
+        stop = first + len(image)
+        raw = self._raw.rows(first, stop)  # recent rows: still in memory or the page cache
+        return PoseTrack(self._t.values[first:stop], image, world, raw[:, :, 6], raw[:, :, 7], self.image_size,
+                         self._detected.values[first:stop])
 
     def _run_engine(self, track: PoseTrack) -> None:
         signals = compute_signals(self.exercise, track)
         detected = track.detected & np.isfinite(track.image_xyz[:, :, 0]).any(axis=1)
-        self.verdicts.extend(self.engine.update(f) for f in frame_inputs(signals, detected))
+        for f in frame_inputs(signals, detected):
+            self.verdicts.append(self.engine.update(f))
 # --- end issue 8 ---

@@ -125,7 +125,7 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
                   progress: Callable[[int, int | None], None] | None = None,
                   video_out: bool = True,
                   video_progress: Callable[[int, int | None], None] | None = None,
-                  stride: int = 1) -> Analysis:
+                  stride: int = 1, fast: bool = False) -> Analysis:
     """Analyse one video; write report.json, the landmark track and the feedback files into ``out_dir``.
 
     report.json is written first, so nothing is lost if a later step fails; the annotated
@@ -133,6 +133,9 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
     and report.csv follow, and a failure there becomes a warning in the report instead of an error.
     ``stride`` N > 1: analyse every Nth frame only (see ``track_video``); the annotated video
     still has every frame, each drawn with the nearest analysed frame's landmarks and verdict.
+    ``fast``: the pose model runs only where the movement needs it (``formcheck.analyze.sampling``:
+    dense at turns and starts, sparse while still or steady); the other frames get landmarks
+    interpolated between their inferred neighbours, so everything after the pose stage sees every frame.
 
     Issue 8: the analysis runs a few seconds behind the pose model (``SessionStream``) and the
     annotated video is drawn and encoded by a writer thread right behind it
@@ -141,8 +144,8 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
     video = Path(video)
     writer = None
     try:
-        stream, feed, writer, crops, skipped = _pose_pass(video, exercise, out_dir, video_out, model, progress,
-                                                          video_progress, stride)
+        stream, feed, writer, crops, skipped, sampler = _pose_pass(video, exercise, out_dir, video_out, model,
+                                                                   progress, video_progress, stride, fast)
         if stream is None or stream.rows == 0:
             raise InputError(f"{video} has no frames to analyse")
         raw = stream.raw_track()
@@ -160,6 +163,8 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
         raise
     report = build_report(result, source=str(video), model=model)
     report["stride"] = stride  # issue 8: 1 = every frame analysed; N = every Nth
+    if sampler is not None:  # issue 16: --fast
+        report["sampling"] = {"mode": "adaptive", "frames": sampler.frames, "inferred": sampler.inferred}
     for index, reason in skipped:
         report["tracking"]["warnings"].append(f"Frame {index} could not be read and was skipped ({reason}).")
     if out_dir is not None:
@@ -177,55 +182,136 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
     return Analysis(result, report, out_dir)
 
 
+def _poses(frames, model: str, load, fast: bool):
+    """``(t_s, image, pose or None)`` per frame, and the sampler: every frame inferred, or ``--fast``'s choice."""
+    from formcheck.analyze.sampling import AdaptiveSampler, sampled_poses
+    from formcheck.pose.estimator import detect_frames  # the only module that imports mediapipe
+
+    if not fast:
+        return detect_frames(frames, model, estimator=load), None
+    sampler = AdaptiveSampler()
+    return sampled_poses(frames, load.result().detect, sampler), sampler
+
+
+def _decoded(src, stride: int, shared_size: tuple[int, int] | None):
+    """The reader thread's work: ``(t_s, pose frame or None, packed video frame or None)`` per decoded frame.
+
+    Every ``stride``-th frame goes to the pose model (shrunk, ``pose_frame``); with
+    ``shared_size`` every frame also comes out shrunk to the annotated video's size and packed
+    for the writer (issue 16: decoded once for both).
+    """
+    import cv2
+
+    from formcheck.analyze.stream import SharedFrames
+
+    for i, f in enumerate(src):
+        pose = pose_frame(f.image) if i % stride == 0 else None
+        packed = None
+        if shared_size is not None:
+            base = pose if pose is not None else f.image
+            packed = SharedFrames.pack(cv2.resize(base, shared_size, interpolation=cv2.INTER_AREA))
+        if pose is not None or packed is not None:
+            yield f.t_s, pose, packed
+
+
+def _pose_frames(items, shared):
+    """``(t_s, pose frame)`` pairs for the model; each packed video frame handed to ``shared`` on the way."""
+    for t_s, pose, packed in items:
+        if packed is not None:
+            shared.put(t_s, packed)
+        if pose is not None:
+            yield t_s, pose
+
+
+class _Pass:
+    """What the pose pass makes as it goes: the stream, and the writer or the rep-picture crops."""
+
+    def __init__(self, video: Path, exercise: Exercise, out_dir: Path | None, video_out: bool, shared):
+        self.video, self.exercise, self.out_dir, self.video_out, self.shared = video, exercise, out_dir, video_out, shared
+        self.stream = self.writer = self.feed = self.crops = None
+
+    def start(self, image_size: tuple[int, int]) -> None:
+        """On the first inferred frame: the stream, and what follows it."""
+        from formcheck.analyze.stream import FollowingWriter, RecentCrops, VerdictFeed
+        from formcheck.analyze.track import SessionStream
+        from formcheck.report.html import VIDEO_NAME
+
+        self.stream = SessionStream(self.exercise, image_size, spool_dir=self.out_dir)
+        if self.out_dir is None:
+            return
+        self.feed = VerdictFeed(self.stream.verdicts)
+        if self.video_out:
+            self.writer = FollowingWriter(self.video, self.exercise, self.out_dir / VIDEO_NAME, self.feed,
+                                          landmark_size=image_size, shared=self.shared)
+            self.writer.start()
+        else:
+            self.crops = RecentCrops(self.feed)
+
+    def add(self, row: int, t_s: float, image: np.ndarray, r, video_progress) -> None:
+        """One frame's pose (None: nobody) into the stream; the writer told how far it may go."""
+        if self.stream is None:
+            self.start((int(image.shape[1]), int(image.shape[0])))
+        stream, feed = self.stream, self.feed
+        if feed is not None:
+            feed.add_time(t_s)
+        if self.crops is not None:
+            self.crops.add(row, image, r)
+        blocks = (stream.push(t_s, r.image_xyz, r.world_xyz, r.visibility, r.presence, True) if r is not None
+                  else stream.push(t_s, _NAN3, _NAN3, _ZEROS, _ZEROS, False))
+        if feed is not None and blocks:
+            feed.add_rows(blocks, stream.engine)
+            if self.crops is not None:
+                self.crops.settle()
+            if self.writer is not None and video_progress is not None and self.writer.written:
+                video_progress(self.writer.written, self.writer.total)
+
+
+_NAN3 = np.full((33, 3), np.nan)
+_ZEROS = np.zeros(33)
+
+
 def _pose_pass(video: Path, exercise: Exercise, out_dir: Path | None, video_out: bool, model: str, progress,
-               video_progress, stride: int):
+               video_progress, stride: int, fast: bool = False):
     """One decode: pose per frame, pushed into a SessionStream.
 
     With an ``out_dir``, the rep pictures are taken on the way: by a writer thread that follows
     the analysis and writes the annotated video, or without ``video_out`` from small crops of
-    the frames the pose pass decoded (``follow.RecentCrops``).
+    the frames the pose pass decoded (``follow.RecentCrops``). Issue 16: the model loads in a
+    thread meanwhile, and a large source's frames are decoded once for the model and the writer.
     """
-    from formcheck.analyze.track import SessionStream
-    from formcheck.analyze.stream import FollowingWriter, RecentCrops, VerdictFeed
-    from formcheck.report.html import VIDEO_NAME
-    from formcheck.pose.estimator import detect_frames  # the only module that imports mediapipe
+    from formcheck.analyze.stream import SharedFrames, share_frames
+    from formcheck.analyze.track import needs_whole_track
     from formcheck.io.prefetch import prefetch
+    from formcheck.pose.estimator import load_estimator  # the only module that imports mediapipe
+    from formcheck.report.annotated_video import output_size
 
     if not isinstance(stride, int) or isinstance(stride, bool) or stride < 1:
         raise ValueError(f"stride must be an integer >= 1, got {stride!r}")
-    stream, writer, feed, crops = None, None, None, None
-    nan = np.full((33, 3), np.nan)
-    zeros = np.zeros(33)
-    with open_source(video) as src:
-        total = src.info.frame_count
-        with prefetch(((f.t_s, pose_frame(f.image)) for i, f in enumerate(src) if i % stride == 0),
-                      prefetch_depth(*pose_size(src.info.width, src.info.height))) as frames:
-            for n, (t_s, image, r) in enumerate(detect_frames(frames, model), start=1):
-                if stream is None:
-                    stream = SessionStream(exercise, (int(image.shape[1]), int(image.shape[0])))
-                    if out_dir is not None:
-                        feed = VerdictFeed(stream.verdicts)
-                        if video_out:
-                            writer = FollowingWriter(video, exercise, out_dir / VIDEO_NAME, feed)
-                            writer.start()
-                        else:
-                            crops = RecentCrops(feed)
-                if feed is not None:
-                    feed.add_time(t_s)
-                if crops is not None:
-                    crops.add(n - 1, image, r)
-                blocks = (stream.push(t_s, r.image_xyz, r.world_xyz, r.visibility, r.presence, True) if r is not None
-                          else stream.push(t_s, nan, nan, zeros, zeros, False))
-                if feed is not None and blocks:
-                    feed.add_rows(blocks, stream.engine)
-                    if crops is not None:
-                        crops.settle()
-                    if writer is not None and video_progress is not None and writer.written:
-                        video_progress(writer.written, writer.total)
-                if progress is not None:
-                    progress(min(n * stride, total or n * stride), total)
-        skipped = list(src.skipped)
-    return stream, feed, writer, crops, skipped
+    load = load_estimator(model)  # issue 16: the model loads while the video opens and decodes
+    state = None
+    try:
+        with open_source(video) as src:
+            total, w, h = src.info.frame_count, src.info.width, src.info.height
+            shared = None
+            if out_dir is not None and video_out and share_frames(w, h, needs_whole_track(exercise)):
+                shared = SharedFrames(output_size(w, h))
+            state = _Pass(video, exercise, out_dir, video_out, shared)
+            with prefetch(_decoded(src, stride, shared and shared.size), prefetch_depth(*pose_size(w, h))) as items:
+                poses, sampler = _poses(_pose_frames(items, shared), model, load, fast)
+                for n, (t_s, image, r) in enumerate(poses, start=1):
+                    state.add(n - 1, t_s, image, r, video_progress)
+                    if progress is not None:
+                        progress(min(n * stride, total or n * stride), total)
+            skipped = list(src.skipped)
+    except BaseException:
+        if state is not None and state.writer is not None:
+            state.writer.cancel()
+        raise
+    finally:
+        load.close()  # a no-op once detect_frames has closed it
+        if state is not None and state.shared is not None:
+            state.shared.close()
+    return state.stream, state.feed, state.writer, state.crops, skipped, sampler
 
 
 # --- issue 5: annotated video, report.html, report.csv -------------------------------------

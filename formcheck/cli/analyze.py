@@ -38,6 +38,8 @@ def analyze(
     ray: Annotated[Optional[str], typer.Option("--ray", help="Batch on a Ray cluster: auto, local or an address "
                                                               "(needs the ray extra: pip install formcheck\\[ray]).")] = None,
     # --- end issue 8 ---
+    fast: Annotated[bool, typer.Option("--fast", help="Run the pose model only where the movement needs it: "
+                                                      "every frame at turns, fewer while still or steady (issue 16).")] = False,
     # --- issue 9: history options ---
     db: DbOption = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="Do not record this session in the history.")] = False,
@@ -54,17 +56,19 @@ def analyze(
     if auto and ray is None and not is_batch_input(videos):
         _analyze_auto(videos, out_dir, model.value, force, as_json, no_video, stride, history)
         return
+    if fast and (auto or ray is not None or is_batch_input(videos)):
+        raise InputError("--fast analyses one video with a named exercise: leave it out for a batch or --exercise auto")
     ex = None if auto else load_exercise(exercise, exercise_file)  # None: each video of the batch recognised
     if ray is not None or is_batch_input(videos):  # issue 8
         model_path(model.value)  # fail now if the model is missing, before any work
         _analyze_batch(videos, ex, out_dir, model.value, force, as_json, no_video, stride, jobs, ray,
                        on_done=history.record_row)  # issue 9
         return
-    _analyze_one(videos[0], ex, out_dir, model.value, force, as_json, no_video, stride, history)
+    _analyze_one(videos[0], ex, out_dir, model.value, force, as_json, no_video, stride, history, fast)
 
 
 def _analyze_one(video: Path, ex, out_dir: Optional[Path], model: str, force: bool, as_json: bool,
-                 no_video: bool, stride: int, history: HistoryWriter) -> None:
+                 no_video: bool, stride: int, history: HistoryWriter, fast: bool = False) -> None:
     """One video: checked before the output folder is made, analysed with a progress bar, then printed."""
     from formcheck.analyze.video import default_out_dir, prepare_out_dir
     from formcheck.io.video import open_source
@@ -76,7 +80,7 @@ def _analyze_one(video: Path, ex, out_dir: Optional[Path], model: str, force: bo
         pass
     model_path(model)  # fail now if the model is missing, before any work
     target = prepare_out_dir(out_dir or default_out_dir(video), force)
-    report = _analyze_with_progress(video, ex, target, model, as_json, no_video, stride)
+    report = _analyze_with_progress(video, ex, target, model, as_json, no_video, stride, fast)
     history.record(report, target, video)  # issue 9: after the report is written; never fails the run
     if as_json:
         print(json.dumps(report, indent=1))
@@ -86,7 +90,7 @@ def _analyze_one(video: Path, ex, out_dir: Optional[Path], model: str, force: bo
 
 
 def _analyze_with_progress(video: Path, ex, target: Path, model: str, as_json: bool, no_video: bool,
-                           stride: int) -> dict:
+                           stride: int, fast: bool = False) -> dict:
     """Frames analysed, then frames of the annotated video written, as bars on a terminal (none for --json)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -106,7 +110,8 @@ def _analyze_with_progress(video: Path, ex, target: Path, model: str, as_json: b
             progress.update(video_task, completed=done, total=total, visible=True)
 
         analysis = analyze_video(video, ex, target, model, on_frame, video_out=not no_video,
-                                 video_progress=on_video_frame, stride=stride)  # issue 8: stride
+                                 video_progress=on_video_frame, stride=stride,  # issue 8: stride
+                                 **({"fast": True} if fast else {}))  # issue 16
     return analysis.report
 
 

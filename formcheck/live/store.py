@@ -179,7 +179,7 @@ class VerdictLog(Sequence):
         self._tracked = _Column(np.bool_)
         self._reps_done = _Column(np.uint16)  # len(engine.reps) when the frame's last_rep was set
         self._active = _Column(mask_type)
-        self._last: FrameVerdict | None = None
+        self._last: tuple[int, FrameVerdict] | None = None
 
     def append(self, v: FrameVerdict) -> None:
         self._t.append(v.t_s)
@@ -191,7 +191,7 @@ class VerdictLog(Sequence):
         self._tracked.append(v.tracked)
         self._reps_done.append(0 if v.last_rep is None else min(len(self._engine.reps), 65535))
         self._active.append(sum(self._fault_bit.get(f.code, 0) for f in v.active_faults))
-        self._last = v
+        self._last = (len(self._t) - 1, v)  # one object: a reader in another thread sees a matching pair
 
     def __len__(self) -> int:
         return len(self._t)
@@ -203,7 +203,8 @@ class VerdictLog(Sequence):
         k = index + n if index < 0 else index
         if not 0 <= k < n:
             raise IndexError(f"verdict {index} out of range ({n} verdicts)")
-        return self._last if k == n - 1 else self._rebuild(k)
+        last = self._last
+        return last[1] if last is not None and last[0] == k else self._rebuild(k)
 
     def __iter__(self) -> Iterator[FrameVerdict]:
         return (self[k] for k in range(len(self)))

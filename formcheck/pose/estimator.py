@@ -204,15 +204,61 @@ class PoseEstimator:
 
 
 def detect_frames(frames: Iterable[tuple[float, np.ndarray]], model: str = "full",
+                  estimator: "PoseEstimator | EstimatorLoad | None" = None,
                   **options) -> Iterator[tuple[float, np.ndarray, PoseResult | None]]:
     """``(t_s, bgr_image, result or None)`` for each ``(t_s, bgr_image)`` pair, as it is inferred.
 
     Issue 8: lets the pipeline analyse each frame while the next one is inferred, instead of
-    waiting for the whole track. ``options`` go to ``PoseEstimator``.
+    waiting for the whole track. ``options`` go to ``PoseEstimator``. ``estimator``: one
+    already made (or being loaded, :func:`load_estimator`), used and closed here instead.
     """
-    with PoseEstimator(model, **options) as estimator:
+    if isinstance(estimator, EstimatorLoad):
+        estimator = estimator.result()
+    with estimator if estimator is not None else PoseEstimator(model, **options) as est:
         for t_s, image in frames:
-            yield float(t_s), image, estimator.detect(image, t_s)
+            yield float(t_s), image, est.detect(image, t_s)
+
+
+class EstimatorLoad:
+    """A :class:`PoseEstimator` being made in a background thread (issue 16).
+
+    Importing MediaPipe and loading the model take about half a second, as long as the pose
+    model needs for 30 frames; made in a thread, that time overlaps opening the video, the
+    first frames' decoding and the rest of the start-up. ``result()`` waits for it and raises
+    what loading raised; ``close()`` waits and closes it (for a caller that stops early).
+    """
+
+    def __init__(self, model: str | os.PathLike = "full", **options) -> None:
+        import threading
+
+        self._estimator: PoseEstimator | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._load, args=(model, options), name="formcheck-model-load",
+                                        daemon=True)
+        self._thread.start()
+
+    def _load(self, model, options) -> None:
+        try:
+            self._estimator = PoseEstimator(model, **options)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            self._error = exc
+
+    def result(self) -> PoseEstimator:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._estimator is not None
+        return self._estimator
+
+    def close(self) -> None:
+        self._thread.join()
+        if self._estimator is not None:
+            self._estimator.close()
+
+
+def load_estimator(model: str | os.PathLike = "full", **options) -> EstimatorLoad:
+    """Start making a ``PoseEstimator`` in a background thread; pass the result to :func:`detect_frames`."""
+    return EstimatorLoad(model, **options)
 
 
 def estimate_track(frames: Iterable[tuple[float, np.ndarray]], model: str = "full",

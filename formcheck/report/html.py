@@ -78,9 +78,13 @@ def _split_advice(message: str) -> tuple[str, str]:
     return (head, tail[:1].upper() + tail[1:]) if sep and len(head) < 140 else (message, "")
 
 
-def _thumbnail_uri(image: np.ndarray) -> str | None:
+def _thumbnail_uri(image) -> str | None:
+    """A BGR array, or a picture already JPEG-encoded (``.jpeg`` bytes: a long analysis keeps them so)."""
     import cv2
 
+    encoded = getattr(image, "jpeg", None)
+    if encoded is not None:
+        return "data:image/jpeg;base64," + base64.b64encode(encoded).decode("ascii")
     ok, data = cv2.imencode(".jpg", image, [int(cv2.IMWRITE_JPEG_QUALITY), 82])
     return "data:image/jpeg;base64," + base64.b64encode(data.tobytes()).decode("ascii") if ok else None
 
