@@ -26,6 +26,7 @@ import numpy as np
 from formcheck.analyze.track import SessionResult
 from formcheck.rules.exercise import Exercise
 from formcheck.pose.landmarks import INDEX, SKELETON
+from formcheck.io.capture import native_stderr_silenced
 from formcheck.io.video import open_source
 from formcheck.io.writer import VideoWriter
 
@@ -258,7 +259,7 @@ def encoded_video(out_path: str | Path, fps: float, size: tuple[int, int]):
     On success every frame is flushed and the file checked readable; on any error the encoder is
     stopped and the partial file removed, so a half-written video is never left behind.
     """
-    with _quiet_stderr():  # OpenCV's FFmpeg prints a harmless "tag 'VP80' is not supported" line
+    with native_stderr_silenced():  # OpenCV's FFmpeg prints a harmless "tag 'VP80' is not supported" line
         writer = VideoWriter(out_path, fps, size)
     encoder = _Encoder(writer)
     encoder.start()
@@ -319,23 +320,6 @@ def write_annotated_video(video_path: str | Path, result: SessionResult, out_pat
                 if progress is not None:
                     progress(written, total)
     return AnnotatedVideo(Path(out_path), written, fps, thumbs)
-
-
-@contextmanager
-def _quiet_stderr():
-    """Drop whatever is written to file descriptor 2 (C libraries, Python alike) for a moment."""
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def _readable(path: Path) -> None:
