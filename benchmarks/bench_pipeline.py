@@ -65,6 +65,7 @@ import formcheck.analyze.video as fc_pipeline  # noqa: E402
 from formcheck.analyze.evaluate import score_clip  # noqa: E402
 from formcheck.rules.exercise import get_exercise  # noqa: E402
 from formcheck.pose.estimator import PoseEstimator  # noqa: E402
+from formcheck.io.capture import native_stderr_silenced  # noqa: E402
 from formcheck.io.video import open_source  # noqa: E402
 from formcheck.io.writer import VideoWriter  # noqa: E402
 
@@ -386,7 +387,7 @@ def overlay_and_encode(clip: Clip, report_dir: Path, frames: int) -> tuple[list[
         drawn.append(draw(small, lm, result.verdicts[k], result.exercise))
         overlay_ms.append(1000 * (time.perf_counter() - start))
     encode_ms = []
-    with tempfile.TemporaryDirectory() as tmp, fc_annotate._quiet_stderr():
+    with tempfile.TemporaryDirectory() as tmp, native_stderr_silenced():
         writer = VideoWriter(Path(tmp) / "x.webm", 24.0, size)
         for image in drawn:
             start = time.perf_counter()
