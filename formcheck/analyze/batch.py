@@ -184,12 +184,9 @@ def analyze_one(job: BatchJob) -> BatchRow:
 
     The function every backend runs (in-process, a pool worker, a Ray task).
     """
-    from formcheck.analyze.video import analyze_video, prepare_out_dir
+    from formcheck.analyze.video import analyze_video
 
-    row = BatchRow(job.video, job.out_dir)
-    start = time.perf_counter()
-    try:
-        target = prepare_out_dir(Path(job.out_dir), job.force)
+    def work(row: BatchRow, target: Path) -> None:
         analysis = analyze_video(Path(job.video), job.exercise, target, job.model,
                                  video_out=job.video_out, stride=job.stride)
         report = analysis.report
@@ -199,6 +196,21 @@ def analyze_one(job: BatchJob) -> BatchRow:
         row.faults = int(sum(report["summary"]["faults"].values()))
         row.warnings = len(report["tracking"]["warnings"])
         row.report = report
+
+    return run_row(job, work)
+
+
+def run_row(job: BatchJob, work: Callable[[BatchRow, Path], None]) -> BatchRow:
+    """One batch row: prepare the output folder, let ``work`` fill the row, time it; never raises.
+
+    Shared by the named-exercise and the ``--exercise auto`` batch, so both say a failure the same way.
+    """
+    from formcheck.analyze.video import prepare_out_dir
+
+    row = BatchRow(job.video, job.out_dir)
+    start = time.perf_counter()
+    try:
+        work(row, prepare_out_dir(Path(job.out_dir), job.force))
     except FormcheckError as exc:  # InputError included: the user's problem, said in one line
         row.error = str(exc)
     except Exception as exc:  # noqa: BLE001 - one video's failure must not end the batch

@@ -13,35 +13,27 @@ A video the recogniser is not sure about is not a failure of the batch: its row 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from formcheck.analyze.batch import BatchJob, BatchRow
-from formcheck.errors import FormcheckError
+from formcheck.analyze.batch import BatchJob, BatchRow, run_row
 
 
 def analyze_one_auto(job: BatchJob) -> BatchRow:
     """Recognise and report one video into ``job.out_dir``; never raises (failures and doubts are in the row)."""
     from formcheck.analyze.auto import UnsureRecognition, analyze_auto
-    from formcheck.analyze.video import prepare_out_dir
 
-    row = BatchRow(job.video, job.out_dir)
-    start = time.perf_counter()
-    try:
-        target = prepare_out_dir(Path(job.out_dir), job.force)
-        auto = analyze_auto(Path(job.video), target, job.model, force=job.force, video_out=job.video_out,
-                            stride=job.stride)
+    def work(row: BatchRow, target: Path) -> None:
+        try:
+            auto = analyze_auto(Path(job.video), target, job.model, force=job.force, video_out=job.video_out,
+                                stride=job.stride)
+        except UnsureRecognition as exc:  # a doubt, not a failure: the user names the exercise for this one
+            row.status, row.error = "unsure", str(exc)
+            row.exercise, row.side, row.confidence = exc.exercise, exc.side, exc.confidence
+            return
         fill_row(row, auto)
-    except UnsureRecognition as exc:  # a doubt, not a failure: the user names the exercise for this one
-        row.status, row.error = "unsure", str(exc)
-        row.exercise, row.side, row.confidence = exc.exercise, exc.side, exc.confidence
-    except FormcheckError as exc:  # InputError included: the user's problem, said in one line
-        row.error = str(exc)
-    except Exception as exc:  # noqa: BLE001 - one video's failure must not end the batch
-        row.error = f"internal error: {type(exc).__name__}: {exc}"
-    row.seconds = round(time.perf_counter() - start, 2)
-    return row
+
+    return run_row(job, work)
 
 
 def fill_row(row: BatchRow, auto) -> None:
