@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from formcheck.errors import InputError
+from formcheck.io.native_stderr import native_stderr_silenced  # noqa: F401 (also used from here)
 from formcheck.io.frames import Frame, FrameSource, SourceInfo, as_bgr8
 from formcheck.io.timestamps import FileClock, LiveClock
 
@@ -194,19 +195,3 @@ def quiet_opencv() -> Iterator[None]:
         set_level(previous)
 
 
-@contextmanager
-def native_stderr_silenced() -> Iterator[None]:
-    """Drop what C libraries write to file descriptor 2 for a moment (FFmpeg's "tag 'VP80' is
-    not supported" line when a .webm writer opens, which log levels do not reach)."""
-    try:
-        saved = os.dup(2)
-    except OSError:  # no file descriptor 2 (e.g. a GUI launcher): nothing to silence
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)

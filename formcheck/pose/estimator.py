@@ -17,6 +17,7 @@ import contextlib
 import math
 import os
 import sys
+import types
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.errors import FormcheckError
+from formcheck.io.native_stderr import native_stderr_silenced
 from formcheck.model_files import models_dir
 from formcheck.pose.landmarks import INDEX, PoseTrack
 
@@ -91,29 +93,27 @@ def _to_array(landmarks) -> np.ndarray:
 
 
 @contextlib.contextmanager
-def _native_stderr_silenced():
-    """Hide the C++ start-up chatter MediaPipe prints on file descriptor 2.
+def _matplotlib_stood_in():
+    """Import mediapipe without matplotlib: half of its import time is matplotlib.pyplot (~1 s).
 
-    Lines like "All log messages before absl::InitializeLog()..." mean nothing to a patient
-    and bury formcheck's own one-line messages. FORMCHECK_VERBOSE=1 keeps them.
+    mediapipe's package ``__init__`` imports its legacy ``solutions``, whose ``drawing_utils``
+    imports pyplot for a 3-D plotting helper formcheck never calls. Empty stand-in modules take
+    matplotlib's place while mediapipe is imported, then leave ``sys.modules``, so a later real
+    ``import matplotlib`` (the progress charts) gets the real package. Nothing is stood in
+    when matplotlib is already imported.
     """
-    if os.environ.get("FORMCHECK_VERBOSE") == "1":
+    if "matplotlib" in sys.modules:
         yield
         return
+    stand_ins = {name: types.ModuleType(name) for name in ("matplotlib", "matplotlib.pyplot")}
+    stand_ins["matplotlib"].pyplot = stand_ins["matplotlib.pyplot"]
+    sys.modules.update(stand_ins)
     try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except OSError:  # no real stderr (e.g. some test runners): nothing to silence
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
 
 
 class PoseEstimator:
@@ -129,7 +129,7 @@ class PoseEstimator:
                  min_pose_presence_confidence: float = 0.5,
                  min_tracking_confidence: float = 0.5) -> None:
         # Imported here so that merely importing formcheck.pose.estimator (e.g. for model_path) stays cheap.
-        with _native_stderr_silenced():
+        with native_stderr_silenced(), _matplotlib_stood_in():
             import mediapipe as mp
             from mediapipe.tasks.python import BaseOptions, vision
 
@@ -145,7 +145,7 @@ class PoseEstimator:
             min_tracking_confidence=min_tracking_confidence,
         )
         self._mp = mp
-        with _native_stderr_silenced():
+        with native_stderr_silenced():
             self._landmarker = vision.PoseLandmarker.create_from_options(options)
         self._last_ms: int | None = None
         self._previous_hip_xy: np.ndarray | None = None
@@ -188,7 +188,7 @@ class PoseEstimator:
         rgb = cv2.cvtColor(image_bgr, code)
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
         if self._last_ms is None:  # the first inference prints more start-up chatter
-            with _native_stderr_silenced():
+            with native_stderr_silenced():
                 result = self._landmarker.detect_for_video(image, self._timestamp_ms(t_s))
         else:
             result = self._landmarker.detect_for_video(image, self._timestamp_ms(t_s))
