@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from formcheck.analyze.evaluate import score_clip  # noqa: E402
+from formcheck.analyze.lookback import LookbackOptions, lookback_track  # noqa: E402
 from formcheck.analyze.sampling import SamplingOptions, sample_track  # noqa: E402
 from formcheck.analyze.track import analyze_track  # noqa: E402
 from formcheck.pose.landmarks import PoseTrack  # noqa: E402
@@ -71,9 +72,21 @@ def analyse(exercise, track: PoseTrack) -> dict:
     return build_report(analyze_track(exercise, track), source="sim", model="full")
 
 
-def run_set(name: str, options: SamplingOptions, strides: list[int], verbose: bool) -> dict:
+def sparse(mode: str, track: PoseTrack, options: SamplingOptions, lookback: LookbackOptions):
+    """(the track a sparse mode gives the engine, rows the model ran on)."""
+    if mode == "lookback":
+        return lookback_track(track, lookback)
+    if mode == "fast":
+        return sample_track(track, options)
+    keep = np.arange(0, len(track), int(mode.split()[1]))
+    return PoseTrack(track.t_s[keep], track.image_xyz[keep], track.world_xyz[keep], track.visibility[keep],
+                     track.presence[keep], track.image_size, track.detected[keep]), len(keep)
+
+
+def run_set(name: str, options: SamplingOptions, strides: list[int], verbose: bool,
+            lookback: LookbackOptions | None = None, causal: bool = True) -> dict:
     paths = sorted(glob.glob(str(ROOT / "benchmarks" / "faults" / name / "*.mp4.full.npz")))
-    modes = ["fast", *[f"stride {s}" for s in strides]]
+    modes = [*(["lookback"] if lookback else []), *(["fast"] if causal else []), *[f"stride {s}" for s in strides]]
     tally = {m: {"same": 0, "rows": 0, "inferred": 0, "exact": 0, "max_hold_err": 0.0, "misses": []} for m in modes}
     exact_full = 0
     for p in paths:
@@ -85,16 +98,7 @@ def run_set(name: str, options: SamplingOptions, strides: list[int], verbose: bo
         full = outcome(full_report)
         exact_full += score_clip(label, full_report).exact
         for mode in modes:
-            if mode == "fast":
-                sparse_track, inferred = sample_track(track, options)
-            else:
-                step = int(mode.split()[1])
-                sparse_track, inferred = track.slice(0, len(track)), 0
-                keep = np.arange(0, len(track), step)
-                sparse_track = PoseTrack(track.t_s[keep], track.image_xyz[keep], track.world_xyz[keep],
-                                         track.visibility[keep], track.presence[keep], track.image_size,
-                                         track.detected[keep])
-                inferred = len(keep)
+            sparse_track, inferred = sparse(mode, track, options, lookback)
             report = analyse(exercise, sparse_track)
             got = outcome(report)
             diff = differences(full, got)
@@ -124,13 +128,20 @@ def main() -> None:
     ap.add_argument("--sets", default="tune,holdout")
     ap.add_argument("--strides", default="2,3")
     ap.add_argument("--max-step", type=int, default=SamplingOptions().max_step)
+    ap.add_argument("--anchor-s", type=float, default=LookbackOptions().anchor_s, help="look-back: scout spacing")
+    ap.add_argument("--tolerance", type=float, default=LookbackOptions().tolerance,
+                    help="look-back: straight-line error allowed, torso lengths")
+    ap.add_argument("--dense-on-visibility", action="store_true")
+    ap.add_argument("--no-causal", action="store_true", help="skip the causal sampler")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     options = SamplingOptions(max_step=args.max_step)
+    lookback = LookbackOptions(anchor_s=args.anchor_s, tolerance=args.tolerance,
+                               dense_on_visibility=args.dense_on_visibility)
     strides = [int(s) for s in args.strides.split(",") if s.strip()]
-    print(f"sampler: {options}")
+    print(f"causal sampler: {options}\nlook-back: {lookback}")
     for name in args.sets.split(","):
-        run_set(name.strip(), options, strides, args.verbose)
+        run_set(name.strip(), options, strides, args.verbose, lookback, not args.no_causal)
 
 
 if __name__ == "__main__":
