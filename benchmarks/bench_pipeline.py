@@ -744,12 +744,14 @@ def main() -> None:
                                                                strides, work, {})
         if args.sim:
             import sim_fast_sampling
+            from formcheck.analyze.lookback import LookbackOptions
             from formcheck.analyze.sampling import SamplingOptions
 
             print("\n== --fast replayed on stored full-rate MediaPipe tracks of the randomised fault benchmark "
                   "(no model: benchmarks/sim_fast_sampling.py) ==")
             figures["sampling_replay"] = {name: {m: {k: v for k, v in t.items() if k != "misses"} for m, t in
-                                                 sim_fast_sampling.run_set(name, SamplingOptions(), strides, False).items()}
+                                                 sim_fast_sampling.run_set(name, SamplingOptions(), strides, False,
+                                                                           LookbackOptions()).items()}
                                           for name in args.sim.split(",") if name.strip()}
         if not args.no_batch:
             figures["batch"] = section_batch(find_clips(args.clips, 0), args.model, work)

@@ -123,6 +123,36 @@ def run_set(name: str, options: SamplingOptions, strides: list[int], verbose: bo
     return tally
 
 
+def sweep(name: str, grid: list[LookbackOptions]) -> list[tuple[LookbackOptions, int, float, int, float]]:
+    """Look-back settings side by side on one set: (options, same outcome, fraction inferred, exact, hold diff)."""
+    paths = sorted(glob.glob(str(ROOT / "benchmarks" / "faults" / name / "*.mp4.full.npz")))
+    clips = []
+    for p in paths:
+        stem = Path(p).name.replace(".mp4.full.npz", "")
+        label = json.loads((Path(p).parent / f"{stem}.truth.json").read_text())
+        track = PoseTrack.from_npz(p)
+        exercise = get_exercise(label["exercise"])
+        clips.append((label, exercise, track, outcome(analyse(exercise, track))))
+    rows = []
+    for options in grid:
+        same = exact = inferred = frames = 0
+        hold = 0.0
+        for label, exercise, track, full in clips:
+            sparse_track, n = lookback_track(track, options)
+            report = analyse(exercise, sparse_track)
+            got = outcome(report)
+            same += not differences(full, got)
+            exact += score_clip(label, report).exact
+            hold = max(hold, hold_error(full, got))
+            inferred, frames = inferred + n, frames + len(track)
+        rows.append((options, same, inferred / frames, exact, hold))
+        print(f"  {name}: anchor {options.anchor_s:.2f} s, tolerance {options.tolerance:.3f}, speed change "
+              f"{options.speed_change:.2f}, dense on visibility "
+              f"{options.dense_on_visibility}: same {same}/{len(clips)}, model on {100 * inferred / frames:.1f}%, "
+              f"exact {exact}/{len(clips)}, largest hold difference {hold:.2f} s", flush=True)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", default="tune,holdout")
@@ -132,12 +162,22 @@ def main() -> None:
     ap.add_argument("--tolerance", type=float, default=LookbackOptions().tolerance,
                     help="look-back: straight-line error allowed, torso lengths")
     ap.add_argument("--dense-on-visibility", action="store_true")
+    ap.add_argument("--speed-change", type=float, default=LookbackOptions().speed_change)
     ap.add_argument("--no-causal", action="store_true", help="skip the causal sampler")
+    ap.add_argument("--sweep", default="", help="look-back settings to compare, 'anchor:tolerance,...' (e.g. "
+                                                 "0.2:0.02,0.3:0.05); with --dense-on-visibility for all")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
+    if args.sweep:
+        grid = [LookbackOptions(anchor_s=float(a), tolerance=float(t), dense_on_visibility=args.dense_on_visibility,
+                                speed_change=float(rest[0]) if rest else args.speed_change)
+                for a, t, *rest in (item.split(":") for item in args.sweep.split(","))]
+        for name in args.sets.split(","):
+            sweep(name.strip(), grid)
+        return
     options = SamplingOptions(max_step=args.max_step)
     lookback = LookbackOptions(anchor_s=args.anchor_s, tolerance=args.tolerance,
-                               dense_on_visibility=args.dense_on_visibility)
+                               dense_on_visibility=args.dense_on_visibility, speed_change=args.speed_change)
     strides = [int(s) for s in args.strides.split(",") if s.strip()]
     print(f"causal sampler: {options}\nlook-back: {lookback}")
     for name in args.sets.split(","):

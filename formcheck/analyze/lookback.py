@@ -43,6 +43,7 @@ class LookbackOptions:
     tolerance: float = 0.03
     min_visibility: float = 0.5
     dense_on_visibility: bool = False  # a body point crossing ``min_visibility`` in a gap: infer it all
+    speed_change: float = 0.0  # torso lengths / s: a gap whose speed changes more is inferred every 2nd frame (0: off)
 
     def __post_init__(self) -> None:
         if not self.anchor_s > 0 or not self.tolerance > 0:
@@ -147,7 +148,10 @@ class _Lookback:
         if bend <= 0:
             return 1 << 30  # no anchor on either side (a video of one gap): a straight line
         h = math.sqrt(8.0 * opt.tolerance * torso / bend)  # seconds a straight line may span
-        return max(1, int(h / self.frame_dt))
+        step = max(1, int(h / self.frame_dt))
+        if opt.speed_change and bend * (b.t - a.t) > opt.speed_change * torso:
+            step = min(step, 2)  # a start or a stop inside: where it is, to a frame (hold boundaries)
+        return step
 
 
 def _seen(r: PoseResult, opt: LookbackOptions) -> np.ndarray:
