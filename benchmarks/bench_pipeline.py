@@ -29,7 +29,9 @@ side, clip by clip):
    clips of ``--real``: frames/s over bare inference on the same clips, rep counts scored against
    the labels (``formcheck.analyze.evaluate.score_clip``, as ``formcheck eval`` does), and whether
    the report says the same as at stride 1 (counts, holds within 0.3 s, faults); then the
-   replay of ``--fast`` on the fault benchmark's stored tracks (``sim_fast_sampling.py``).
+   replay of ``--fast`` (look-back, ``formcheck.analyze.lookback``) and of the causal sampler it
+   replaced on the fault benchmark's stored tracks (``sim_fast_sampling.py``). An hour of
+   ``analyze`` for memory: ``long_memory.py`` (the pose model replayed).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.analyze.sampling import interpolated
+from formcheck.analyze.sampling import interpolated, replayed
 from formcheck.pose.estimator import PoseResult
 
 _BODY = np.arange(11, 33)  # shoulders downwards: the face adds no movement of its own
@@ -216,24 +216,6 @@ def lookback_track(track, options: LookbackOptions = LookbackOptions()):
 
     Replays both estimators from the stored rows (their own tracking is not replayed: real runs measure that).
     """
-    from formcheck.pose.landmarks import PoseTrack
-
-    w, h = track.image_size
-    stub = np.empty((h, w, 0), np.uint8)
-    rows = {float(t): k for k, t in enumerate(track.t_s)}
-
-    def detect(_image, t_s):
-        k = rows[float(t_s)]
-        if not track.detected[k]:
-            return None
-        return PoseResult(track.image_xyz[k], track.world_xyz[k], track.visibility[k], track.presence[k])
-
     stats = LookbackStats()
-    out = PoseTrack.empty(len(track), track.image_size)
-    out.t_s[:] = track.t_s
-    for k, (_, _, r) in enumerate(lookback_poses(((t, stub) for t in track.t_s), detect, detect, options, stats)):
-        if r is not None:
-            out.image_xyz[k], out.world_xyz[k] = r.image_xyz, r.world_xyz
-            out.visibility[k], out.presence[k] = r.visibility, r.presence
-            out.detected[k] = True
+    out = replayed(track, lambda frames, detect: lookback_poses(frames, detect, detect, options, stats))
     return out, stats.inferred
