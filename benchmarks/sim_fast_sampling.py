@@ -153,6 +153,33 @@ def sweep(name: str, grid: list[LookbackOptions]) -> list[tuple[LookbackOptions,
     return rows
 
 
+def fragility(name: str, every: int) -> int:
+    """Tracks whose outcome changes when 1 frame in ``every`` is replaced by its neighbours' mean (the rest kept).
+
+    The floor under "same outcome as full rate": no sampler can be held to fewer changes than
+    this nearly-full-rate perturbation makes.
+    """
+    changed = 0
+    paths = sorted(glob.glob(str(ROOT / "benchmarks" / "faults" / name / "*.mp4.full.npz")))
+    for p in paths:
+        stem = Path(p).name.replace(".mp4.full.npz", "")
+        exercise = get_exercise(json.loads((Path(p).parent / f"{stem}.truth.json").read_text())["exercise"])
+        track = PoseTrack.from_npz(p)
+        full = outcome(analyse(exercise, track))
+        nudged = PoseTrack(track.t_s, track.image_xyz.copy(), track.world_xyz.copy(), track.visibility.copy(),
+                           track.presence.copy(), track.image_size, track.detected)
+        for k in range(every // 2, len(track) - 1, every):
+            if track.detected[k - 1] and track.detected[k + 1]:
+                for arr in (nudged.image_xyz, nudged.world_xyz, nudged.visibility, nudged.presence):
+                    arr[k] = 0.5 * (arr[k - 1] + arr[k + 1])
+        diff = differences(full, outcome(analyse(exercise, nudged)))
+        changed += bool(diff)
+        if diff:
+            print(f"      {stem}: {'; '.join(diff)}")
+    print(f"  {name}: 1 frame in {every} interpolated from its neighbours: outcome changed on {changed}/{len(paths)}")
+    return changed
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", default="tune,holdout")
@@ -166,8 +193,14 @@ def main() -> None:
     ap.add_argument("--no-causal", action="store_true", help="skip the causal sampler")
     ap.add_argument("--sweep", default="", help="look-back settings to compare, 'anchor:tolerance,...' (e.g. "
                                                  "0.2:0.02,0.3:0.05); with --dense-on-visibility for all")
+    ap.add_argument("--fragility", default="", help="e.g. '10,4': the outcome changes when 1 frame in N is interpolated")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
+    if args.fragility:
+        for name in args.sets.split(","):
+            for every in args.fragility.split(","):
+                fragility(name.strip(), int(every))
+        return
     if args.sweep:
         grid = [LookbackOptions(anchor_s=float(a), tolerance=float(t), dense_on_visibility=args.dense_on_visibility,
                                 speed_change=float(rest[0]) if rest else args.speed_change)
