@@ -46,14 +46,14 @@ from formcheck.rules.exercise import get_exercise  # noqa: E402
 
 
 class ReplayedPoses:
-    """Stands in for a loaded ``PoseEstimator``: the n-th detect call gets the clip's row n mod its length.
+    """Stands in for a loaded ``PoseEstimator``: the frame at ``t_s`` gets the clip's row (frame number mod its length).
 
     Also the "load" object ``analyze_video`` waits on (``result()``, ``close()``), and a context
     manager, as ``detect_frames`` uses the estimator.
     """
 
-    def __init__(self, track: PoseTrack):
-        self.track, self.calls = track, 0
+    def __init__(self, track: PoseTrack, fps: float):
+        self.track, self.fps = track, fps
 
     def result(self) -> "ReplayedPoses":
         return self
@@ -67,9 +67,8 @@ class ReplayedPoses:
     def __exit__(self, *exc) -> None:
         pass
 
-    def detect(self, _image: np.ndarray, _t_s: float) -> PoseResult | None:
-        k = self.calls % len(self.track)
-        self.calls += 1
+    def detect(self, _image: np.ndarray, t_s: float) -> PoseResult | None:
+        k = int(round(t_s * self.fps)) % len(self.track)  # by time: --fast infers some frames only
         tr = self.track
         if not tr.detected[k]:
             return None
@@ -87,7 +86,8 @@ def clip_track(clip: Clip, model: str, cache: Path) -> PoseTrack:
     return track
 
 
-def run(clip: Clip, minutes: float, model: str, replay: bool, video: bool, cache: Path, work: Path) -> dict:
+def run(clip: Clip, minutes: float, model: str, replay: bool, video: bool, cache: Path, work: Path,
+        fast: bool = False) -> dict:
     """The long analysis, RSS sampled after each minute of video; the figures as a dict."""
     long_clip, total = looped_clip(clip, minutes, cache)
     with open_source(clip.path) as src:
@@ -95,10 +95,11 @@ def run(clip: Clip, minutes: float, model: str, replay: bool, video: bool, cache
     if replay:
         track = clip_track(clip, model, cache)
         clip_frames = len(track)
-        fc_estimator.load_estimator = lambda *_a, **_k: ReplayedPoses(track)  # noqa: E731 - the one stand-in
+        fc_estimator.load_estimator = lambda *_a, **_k: ReplayedPoses(track, fps)  # noqa: E731 - the one stand-in
     for name in ("one", "long"):
         (work / name).mkdir(parents=True, exist_ok=True)
-    single = analyze_video(clip.path, get_exercise(clip.exercise), work / "one", model, video_out=False).report
+    single = analyze_video(clip.path, get_exercise(clip.exercise), work / "one", model, video_out=False,
+                           fast=fast).report
     per_minute = int(round(60 * fps))
     marks: list[tuple[int, float, float]] = [(0, 0.0, rss_mb())]
     start = time.perf_counter()
@@ -110,10 +111,11 @@ def run(clip: Clip, minutes: float, model: str, replay: bool, video: bool, cache
 
     reset_peak_rss()
     report = analyze_video(long_clip.path, get_exercise(clip.exercise), work / "long", model, progress=on_frame,
-                           video_out=video).report
+                           video_out=video, fast=fast).report
     wall, peak = time.perf_counter() - start, peak_rss_mb()
     loops = total / clip_frames
-    return {"minutes": minutes, "frames": total, "fps": fps, "replayed": replay, "video": video, "wall_s": wall,
+    return {"minutes": minutes, "frames": total, "fps": fps, "replayed": replay, "video": video, "fast": fast,
+            "inferred": report.get("sampling", {}).get("inferred"), "wall_s": wall,
             "rss_mb": [m[2] for m in marks], "minute_marks": [m[0] / per_minute for m in marks],
             "peak_rss_mb": peak, "end_rss_mb": rss_mb(), "reps": report["summary"]["rep_count"],
             "clip_reps": single["summary"]["rep_count"], "loops": loops}
@@ -128,7 +130,8 @@ def summary(fig: dict) -> str:
     return "\n".join([
         f"  {fig['frames']} frames ({fig['minutes']:g} min at {fig['fps']:g} fps) in {fig['wall_s'] / 60:.1f} min; "
         f"pose model {'REPLAYED from a cached track' if fig['replayed'] else 'run for real'}; annotated video "
-        f"{'written' if fig['video'] else 'not written'}",
+        f"{'written' if fig['video'] else 'not written'}"
+        + (f"; --fast: the model on {fig['inferred']} frames" if fig["fast"] else ""),
         f"  RSS {rss[first]:.1f} MB after minute 1, {rss[-1]:.1f} MB after minute {marks[-1]:g}: {growth:+.1f} MB "
         f"(target <= +50 MB from minute 1 to 60); peak {fig['peak_rss_mb']:.1f} MB while the report is written",
         f"  reps counted {fig['reps']}; the clip alone {fig['clip_reps']} x {fig['loops']:.2f} loops = {expected:.1f}",
@@ -140,6 +143,7 @@ def main() -> None:
     ap.add_argument("--clip", default=str(ROOT / "sample_videos" / "bridge_clean_left.mp4"))
     ap.add_argument("--minutes", type=float, default=60.0)
     ap.add_argument("--video", action="store_true", help="also write the annotated video")
+    ap.add_argument("--fast", action="store_true", help="analyse with --fast (look-back sampling)")
     ap.add_argument("--real-model", choices=("lite", "full"), default=None,
                     help="run real inference with this model instead of replaying the cached track")
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "formcheck-long-memory"))
@@ -149,7 +153,7 @@ def main() -> None:
     cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="formcheck-long-") as tmp:
         fig = run(clips[0], args.minutes, args.real_model or "full", args.real_model is None, args.video, cache,
-                  Path(tmp))
+                  Path(tmp), args.fast)
     print(summary(fig))
 
 
