@@ -29,7 +29,9 @@ side, clip by clip):
    clips of ``--real``: frames/s over bare inference on the same clips, rep counts scored against
    the labels (``formcheck.analyze.evaluate.score_clip``, as ``formcheck eval`` does), and whether
    the report says the same as at stride 1 (counts, holds within 0.3 s, faults); then the
-   replay of ``--fast`` on the fault benchmark's stored tracks (``sim_fast_sampling.py``).
+   replay of ``--fast`` (look-back, ``formcheck.analyze.lookback``) and of the causal sampler it
+   replaced on the fault benchmark's stored tracks (``sim_fast_sampling.py``). An hour of
+   ``analyze`` for memory: ``long_memory.py`` (the pose model replayed).
 """
 
 from __future__ import annotations
@@ -745,12 +747,14 @@ def main() -> None:
                                                                strides, work, {})
         if args.sim:
             import sim_fast_sampling
+            from formcheck.analyze.lookback import LookbackOptions
             from formcheck.analyze.sampling import SamplingOptions
 
             print("\n== --fast replayed on stored full-rate MediaPipe tracks of the randomised fault benchmark "
                   "(no model: benchmarks/sim_fast_sampling.py) ==")
             figures["sampling_replay"] = {name: {m: {k: v for k, v in t.items() if k != "misses"} for m, t in
-                                                 sim_fast_sampling.run_set(name, SamplingOptions(), strides, False).items()}
+                                                 sim_fast_sampling.run_set(name, SamplingOptions(), strides, False,
+                                                                           LookbackOptions()).items()}
                                           for name in args.sim.split(",") if name.strip()}
         if not args.no_batch:
             figures["batch"] = section_batch(find_clips(args.clips, 0), args.model, work)

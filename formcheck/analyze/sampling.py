@@ -1,4 +1,8 @@
-"""``--fast``: run the pose model on some frames only, chosen by how the body moves (issue 16).
+"""The causal sampler ``--fast`` used first: the pose model on some frames only, chosen by how the body moves (issue 16).
+
+``--fast`` now runs :mod:`formcheck.analyze.lookback` (the model on 21-25% of frames instead of
+40-45%, benchmarks/README.md); this one stays for the benchmark's comparison and for
+:func:`interpolated` and :func:`replayed`, which both use.
 
 The pose model is nearly all of an analysis's cost, and most frames of an exercise video add
 nothing a neighbour does not already say: the body is still (between reps, during a hold) or
@@ -185,16 +189,27 @@ def _release(previous, current, pending) -> Iterator[tuple[float, np.ndarray, Po
 
 
 def sample_track(track, options: SamplingOptions = SamplingOptions()):
-    """What ``--fast`` would make of a full-rate ``PoseTrack``: (track with skipped rows interpolated, rows inferred).
+    """What the causal sampler would make of a full-rate ``PoseTrack``: (track with skipped rows interpolated, rows inferred).
 
     Replays the sampler on stored landmarks instead of running the model, to test and tune
     its decisions on labelled tracks (the model's own tracking between sparse frames is not
     replayed: real runs measure that).
     """
+    sampler = AdaptiveSampler(options)
+    out = replayed(track, lambda frames, detect: sampled_poses(frames, detect, sampler))
+    return out, sampler.inferred
+
+
+def replayed(track, poses: Callable) -> "PoseTrack":
+    """The track ``poses(frames, detect)`` makes when the stored rows of ``track`` stand in for the model.
+
+    Shared by the replays of both samplers (``sample_track``, ``lookback.lookback_track``);
+    the frames are empty images of the track's size (all a sampler reads of them).
+    """
     from formcheck.pose.landmarks import PoseTrack
 
     w, h = track.image_size
-    stub = np.empty((h, w, 0), np.uint8)  # the frame's size is all the sampler reads of it
+    stub = np.empty((h, w, 0), np.uint8)
     rows = {float(t): k for k, t in enumerate(track.t_s)}
 
     def detect(_image, t_s):
@@ -203,12 +218,11 @@ def sample_track(track, options: SamplingOptions = SamplingOptions()):
             return None
         return PoseResult(track.image_xyz[k], track.world_xyz[k], track.visibility[k], track.presence[k])
 
-    sampler = AdaptiveSampler(options)
     out = PoseTrack.empty(len(track), track.image_size)
     out.t_s[:] = track.t_s
-    for k, (_, _, r) in enumerate(sampled_poses(((t, stub) for t in track.t_s), detect, sampler)):
+    for k, (_, _, r) in enumerate(poses(((t, stub) for t in track.t_s), detect)):
         if r is not None:
             out.image_xyz[k], out.world_xyz[k] = r.image_xyz, r.world_xyz
             out.visibility[k], out.presence[k] = r.visibility, r.presence
             out.detected[k] = True
-    return out, sampler.inferred
+    return out

@@ -133,8 +133,8 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
     and report.csv follow, and a failure there becomes a warning in the report instead of an error.
     ``stride`` N > 1: analyse every Nth frame only (see ``track_video``); the annotated video
     still has every frame, each drawn with the nearest analysed frame's landmarks and verdict.
-    ``fast``: the pose model runs only where the movement needs it (``formcheck.analyze.sampling``:
-    dense at turns and starts, sparse while still or steady); the other frames get landmarks
+    ``fast``: the pose model runs only where the movement needs it (``formcheck.analyze.lookback``:
+    every 0.25 s, and inside a gap where the motion bends); the other frames get landmarks
     interpolated between their inferred neighbours, so everything after the pose stage sees every frame.
 
     Issue 8: the analysis runs a few seconds behind the pose model (``SessionStream``) and the
@@ -164,7 +164,7 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
     report = build_report(result, source=str(video), model=model)
     report["stride"] = stride  # issue 8: 1 = every frame analysed; N = every Nth
     if sampler is not None:  # issue 16: --fast
-        report["sampling"] = {"mode": "adaptive", "frames": sampler.frames, "inferred": sampler.inferred}
+        report["sampling"] = {"mode": sampler.mode, "frames": sampler.frames, "inferred": sampler.inferred}
     for index, reason in skipped:
         report["tracking"]["warnings"].append(f"Frame {index} could not be read and was skipped ({reason}).")
     if out_dir is not None:
@@ -182,15 +182,18 @@ def analyze_video(video: str | Path, exercise: Exercise, out_dir: Path | None, m
     return Analysis(result, report, out_dir)
 
 
-def _poses(frames, model: str, load, fast: bool):
-    """``(t_s, image, pose or None)`` per frame, and the sampler: every frame inferred, or ``--fast``'s choice."""
-    from formcheck.analyze.sampling import AdaptiveSampler, sampled_poses
+def _poses(frames, model: str, load, filler=None):
+    """``(t_s, image, pose or None)`` per frame, and the sampling stats: every frame inferred, or ``--fast``'s choice.
+
+    ``filler``: the second estimator ``--fast`` infers a gap's frames with (``formcheck.analyze.lookback``).
+    """
+    from formcheck.analyze.lookback import LookbackStats, lookback_poses
     from formcheck.pose.estimator import detect_frames  # the only module that imports mediapipe
 
-    if not fast:
+    if filler is None:
         return detect_frames(frames, model, estimator=load), None
-    sampler = AdaptiveSampler()
-    return sampled_poses(frames, load.result().detect, sampler), sampler
+    stats = LookbackStats()
+    return lookback_poses(frames, load.result().detect, filler.result().detect, stats=stats), stats
 
 
 def _decoded(src, stride: int, shared_size: tuple[int, int] | None):
@@ -288,6 +291,7 @@ def _pose_pass(video: Path, exercise: Exercise, out_dir: Path | None, video_out:
     if not isinstance(stride, int) or isinstance(stride, bool) or stride < 1:
         raise ValueError(f"stride must be an integer >= 1, got {stride!r}")
     load = load_estimator(model)  # issue 16: the model loads while the video opens and decodes
+    filler = load_estimator(model) if fast else None  # --fast: a second tracker for the look-back gaps
     state = None
     try:
         with open_source(video) as src:
@@ -297,7 +301,7 @@ def _pose_pass(video: Path, exercise: Exercise, out_dir: Path | None, video_out:
                 shared = SharedFrames(output_size(w, h))
             state = _Pass(video, exercise, out_dir, video_out, shared)
             with prefetch(_decoded(src, stride, shared and shared.size), prefetch_depth(*pose_size(w, h))) as items:
-                poses, sampler = _poses(_pose_frames(items, shared), model, load, fast)
+                poses, sampler = _poses(_pose_frames(items, shared), model, load, filler)
                 for n, (t_s, image, r) in enumerate(poses, start=1):
                     state.add(n - 1, t_s, image, r, video_progress)
                     if progress is not None:
@@ -309,6 +313,8 @@ def _pose_pass(video: Path, exercise: Exercise, out_dir: Path | None, video_out:
         raise
     finally:
         load.close()  # a no-op once detect_frames has closed it
+        if filler is not None:
+            filler.close()
         if state is not None and state.shared is not None:
             state.shared.close()
     return state.stream, state.feed, state.writer, state.crops, skipped, sampler

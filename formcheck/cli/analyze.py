@@ -39,7 +39,7 @@ def analyze(
                                                               "(needs the ray extra: pip install formcheck\\[ray]).")] = None,
     # --- end issue 8 ---
     fast: Annotated[bool, typer.Option("--fast", help="Run the pose model only where the movement needs it: "
-                                                      "every frame at turns, fewer while still or steady (issue 16).")] = False,
+                                                      "every 0.25 s, and in between where the body turns, starts or stops (issue 16).")] = False,
     # --- issue 9: history options ---
     db: DbOption = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="Do not record this session in the history.")] = False,
