@@ -313,7 +313,7 @@ def confirmed(s: AutoSet) -> bool:
     """Was it a set? One the person picked always is. Otherwise the recogniser must have named
     it window after window (a change of position passes through an exercise's position for
     a few seconds only), and the engine must have counted MIN_SET_REPS reps or cycles of a
-    moving exercise, or a hold at its top (one rep-like move, getting up or lying down, is not
+    moving exercise, or one rep with its hold at the top (one rep-like move, getting up or lying down, is not
     a set). A hold needs
     no timed hold, as offline (formcheck.recognize.set_analysis): its position rule is strict
     about the camera view, and the report then says 0 s held rather than nothing done."""
@@ -322,7 +322,8 @@ def confirmed(s: AutoSet) -> bool:
     if s.exercise.kind == "hold":
         return s.named >= MIN_NAMED_HOLD
     engine = s.session.engine
-    return s.named >= MIN_NAMED_MOVING and (bool(engine.holds) or len(engine.reps) >= MIN_SET_REPS)
+    reps = len(engine.reps)
+    return s.named >= MIN_NAMED_MOVING and (reps >= MIN_SET_REPS or (reps >= 1 and bool(engine.holds)))
 
 
 def cut(s: AutoSet, end_s: float, factory, image_size: tuple[int, int]) -> None:
