@@ -23,7 +23,8 @@ from formcheck.recognize.stream import ASK_AFTER_S, StreamEvent, StreamRecognize
 from formcheck.rules.engine import FrameVerdict
 from formcheck.rules.exercise import Exercise, get_exercise
 
-LEAD_S = 0.0  # replayed before the recognised movement: the engine learns the rest level there
+LEAD_S = 0.0  # replayed before the recognised windows begin: none, since a lead of 2 s often caught the end
+# of the change of position, and the engine then learnt its rest level there (tuning seed 9001: 55 -> 56 sets right)
 SETUP_PASS_S = 0.5  # the recogniser has already seen the person in position: a shorter setup check
 SWITCH_SLACK_S = 1.0  # a set ends this long after the first window naming the next exercise starts
 STATUS_S = 4.0  # how long "X, right side: recognised" stays on screen
