@@ -1,7 +1,12 @@
 """How well does ``live --exercise auto`` follow a person through several exercises? (issue 17)
 
-    PYTHONPATH=. python scripts/eval_stream_recognition.py [--streams 24] [--sets 3] [--seed 4717]
+    PYTHONPATH=. python scripts/eval_stream_recognition.py [--streams 24] [--sets 3] [--seed 4717 ...]
                                                           [--write-doc docs/accuracy.md] [--json FILE]
+                                                          [--cache DIR] [--details FILE]
+
+Seed 4717 (``STREAM_SEED``) is the held-out measure; tune the stream logic on other seeds
+(``--seed 9001 9002``). ``--cache DIR`` keeps the generated streams (the error model is
+slow to draw), so re-running after a change of the stream logic costs only the live path.
 
 Held-out synthetic streams (formcheck.synth.stream_set: seeds apart from the recogniser's
 training and held-out clips; the landmark error model makes them MediaPipe-like): a few sets
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -30,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from formcheck.live.auto import AutoSession, RowPose  # noqa: E402
+from formcheck.recognize.stream import StreamRecognizer  # noqa: E402
 from formcheck.synth.error_model import load_model  # noqa: E402
 from formcheck.synth.stream_set import STREAM_SEED, labelled_stream, stream_plan  # noqa: E402
 
@@ -37,9 +44,41 @@ BEGIN, END = "<!-- stream-recognition:begin -->", "<!-- stream-recognition:end -
 MAX_LATENCY_S = 4.0
 
 
-def run_stream(track) -> AutoSession:
-    """The stream frame by frame through the live path, as a camera would give it."""
-    auto = AutoSession(track.image_size)
+def cached_stream(plan: list[str], seed: int, index: int, params: dict, cache: Path | None):
+    """``labelled_stream``, kept in ``cache`` (npz) so the tuning loop does not redraw it."""
+    from formcheck.pose.landmarks import PoseTrack
+    from formcheck.synth.stream_set import LabelledStream, StreamSet
+
+    path = None if cache is None else cache / f"{seed}-{index}-{'-'.join(plan)}.npz"
+    if path is not None and path.exists():
+        with np.load(path) as d:
+            track = PoseTrack(d["t_s"], d["image_xyz"], d["world_xyz"], d["visibility"], d["presence"],
+                              tuple(int(v) for v in d["image_size"]), d["detected"])
+            sets = [StreamSet(**row) for row in json.loads(str(d["sets"]))]
+        return LabelledStream(track, sets)
+    stream = labelled_stream(plan, seed, params, index=index)
+    if path is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        tr = stream.track
+        np.savez(path, t_s=tr.t_s, image_xyz=tr.image_xyz, world_xyz=tr.world_xyz, visibility=tr.visibility,
+                 presence=tr.presence, image_size=np.array(tr.image_size), detected=tr.detected,
+                 sets=json.dumps([vars(x) for x in stream.sets]))
+    return stream
+
+
+def model_tag() -> str:
+    """A short digest of the recogniser's weights: cached window answers belong to one model."""
+    import hashlib
+
+    from formcheck.recognize.model import MODEL_PATH
+
+    return hashlib.sha1(Path(MODEL_PATH).read_bytes()).hexdigest()[:10]
+
+
+def run_stream(track, memo: dict | None = None) -> AutoSession:
+    """The stream frame by frame through the live path, as a camera would give it (``memo``: the
+    recogniser's window answers from an earlier run of the same stream, see ``--cache``)."""
+    auto = AutoSession(track.image_size, stream=StreamRecognizer(track.image_size, memo=memo))
     rows = np.concatenate([track.image_xyz, track.world_xyz, track.visibility[..., None],
                            track.presence[..., None]], axis=2)
     for k in range(len(track)):
@@ -110,12 +149,12 @@ def summarise(rows: list[dict], extra: int, streams: int, seconds: float, stream
 
 def markdown(s: dict, args) -> list[str]:
     cmd = (f"PYTHONPATH=. python scripts/eval_stream_recognition.py --streams {args.streams} --sets {args.sets} "
-           f"--seed {args.seed}" + (" --offline" if args.offline else ""))
+           f"--seed {' '.join(map(str, args.seed))}" + (" --offline" if args.offline else ""))
     lines = [BEGIN, "## Live recognition on streams (`live --exercise auto`)", "",
              f"Made by `{cmd} --write-doc docs/accuracy.md` (issue 17; not part of `scripts/accuracy_report.py`, "
              "which keeps this section when it rewrites the file). "
              f"{s['streams']} held-out synthetic streams of {args.sets} sets of different exercises each (seed "
-             f"{args.seed}, apart from the recogniser's training and held-out seeds), joined by synthesised moves "
+             f"{', '.join(map(str, args.seed))}, apart from the recogniser's training and held-out seeds), joined by synthesised moves "
              "between positions (getting up, lying down, turning over, pauses), MediaPipe-like through the landmark "
              "error model, pushed frame by frame through the live path. Targets: >= 95 % of sets right with the "
              "right side, the switch found within 4 s.", "",
@@ -153,38 +192,59 @@ def write_doc(path: Path, lines: list[str]) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def details(stream, auto: AutoSession) -> dict:
+    """What was done and what was found in one stream, for reading the misses."""
+    def found(x, dropped=False):
+        return {"exercise": x.exercise.id, "side": x.side(), "start_s": round(x.start_s, 2),
+                "end_s": None if x.end_s is None else round(x.end_s, 2), "recognised_s": round(x.recognised_s, 2),
+                "confidence": round(x.confidence, 3), "reps": len(x.session.engine.reps),
+                "holds": len(x.session.engine.holds), "dropped": dropped}
+
+    return {"done": [{k: (round(v, 2) if isinstance(v, float) else v) for k, v in vars(t).items()}
+                     for t in stream.sets],
+            "found": [found(x) for x in auto.finished] + [found(x, True) for x in auto.dropped]}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--streams", type=int, default=24)
     ap.add_argument("--sets", type=int, default=3)
-    ap.add_argument("--seed", type=int, default=STREAM_SEED)
+    ap.add_argument("--seed", type=int, nargs="+", default=[STREAM_SEED])
     ap.add_argument("--write-doc", type=Path, default=None)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--cache", type=Path, default=None, help="keep the generated streams here (npz)")
+    ap.add_argument("--details", type=Path, default=None, help="write each stream's performed and found sets here")
     ap.add_argument("--offline", action="store_true", help="also score analyze --exercise auto on the whole "
                     "streams (the same recogniser seeing the future too), for comparison")
     args = ap.parse_args()
     params = load_model()
     rows, extra, cpu, dur = [], 0, 0.0, 0.0
-    off_rows, off_extra = [], 0
-    for i, plan in enumerate(stream_plan(args.streams, args.sets, args.seed)):
-        stream = labelled_stream(plan, args.seed, params, index=i)
+    off_rows, off_extra, dump = [], 0, []
+    plans = [(seed, i, plan) for seed in args.seed for i, plan in enumerate(stream_plan(args.streams, args.sets, seed))]
+    for seed, i, plan in plans:
+        stream = cached_stream(plan, seed, i, params, args.cache)
+        memo_path = None if args.cache is None else args.cache / f"{seed}-{i}-answers-{model_tag()}.pkl"
+        memo = pickle.loads(memo_path.read_bytes()) if memo_path is not None and memo_path.exists() else {}
         t0 = time.process_time()
-        auto = run_stream(stream.track)
+        auto = run_stream(stream.track, memo)
         cpu += time.process_time() - t0
+        if memo_path is not None:
+            memo_path.write_bytes(pickle.dumps(memo))
         dur += float(stream.track.t_s[-1] - stream.track.t_s[0])
         r, e = score_stream(stream, live_sets(auto))
         rows += r
         extra += e
+        dump.append({"seed": seed, "stream": i, **details(stream, auto)})
         if args.offline:
             ro, eo = score_stream(stream, offline_sets(stream.track))
             off_rows += ro
             off_extra += eo
-        print(f"stream {i + 1}: " + "; ".join(f"{x['exercise']}({x['side']}) -> {x['found']}({x['found_side']})"
-                                              f" {x['latency_s']}s" for x in r) + (f"; +{e} extra" if e else ""),
+        print(f"stream {seed}/{i + 1}: " + "; ".join(f"{x['exercise']}({x['side']}) -> {x['found']}({x['found_side']})"
+                                                    f" {x['latency_s']}s" for x in r) + (f"; +{e} extra" if e else ""),
               flush=True)
-    s = summarise(rows, extra, args.streams, cpu, dur)
+    s = summarise(rows, extra, len(plans), cpu, dur)
     if args.offline:
-        o = summarise(off_rows, off_extra, args.streams, 0.0, dur)
+        o = summarise(off_rows, off_extra, len(plans), 0.0, dur)
         s["offline"] = {k: o[k] for k in ("right", "sets", "right_rate", "exercise_right", "extra_sets")}
     lines = markdown(s, args)
     print("\n".join(lines[1:-1]))
@@ -192,6 +252,8 @@ def main() -> int:
         write_doc(args.write_doc, lines)
     if args.json:
         args.json.write_text(json.dumps({**s, "rows": rows}, indent=1), encoding="utf-8")
+    if args.details:
+        args.details.write_text(json.dumps(dump, indent=1), encoding="utf-8")
     return 0
 
 

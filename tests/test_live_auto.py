@@ -256,3 +256,79 @@ def test_cli_live_auto_on_two_joined_sample_clips(tmp_path):
 
     with sqlite3.connect(db) as con:
         assert con.execute("select count(*) from sessions").fetchone()[0] == 2
+
+
+# --------------------------------------------------------------------------- stream logic (scripted recogniser)
+
+
+class ScriptedRecognizer:
+    """Stands in for the model: the n-th window classified gets the n-th scripted answer."""
+
+    def __init__(self, script: list[str]):
+        from formcheck.recognize.model import default_recognizer
+
+        self.classes = default_recognizer().classes
+        self.script, self.calls = script, 0
+
+    def probabilities(self, features):
+        name = self.script[min(self.calls, len(self.script) - 1)]
+        self.calls += 1
+        p = np.full((1, len(self.classes)), 0.01)
+        p[0, self.classes.index(name)] = 1.0
+        return p / p.sum()
+
+
+def run_auto(track: PoseTrack, recognizer) -> AutoSession:
+    auto = AutoSession(track.image_size, recognizer)
+    for k in range(len(track)):
+        auto.step(float(track.t_s[k]), pose_at(track, k))
+    auto.finish(float(track.t_s[-1]))
+    return auto
+
+
+def test_a_flicker_early_in_a_set_does_not_lose_its_first_reps():
+    # six clamshells; the recogniser names clamshell, then a stretch for two windows (the set
+    # is cut before its first rep), then clamshell again: one set of six, the stretch no set
+    clam, _ = performed("clamshell", 6, "left")
+    script = ["clamshell", "clamshell", "quadriceps_stretch", "quadriceps_stretch"] + ["clamshell"] * 60
+    auto = run_auto(clam, ScriptedRecognizer(script))
+    assert [s.exercise.id for s in auto.finished] == ["clamshell"]
+    assert len(auto.finished[0].session.engine.reps) == 6
+    assert [s.exercise.id for s in auto.dropped] == ["quadriceps_stretch"]
+
+
+def test_a_hold_named_for_a_moment_is_not_a_set(two_exercises):
+    # a change of position looks like a stretch for two windows, then nothing: no set
+    track, _ = two_exercises
+    auto = run_auto(track, ScriptedRecognizer(["rest"] * 4 + ["figure_four_stretch"] * 2 + ["rest"] * 80))
+    assert auto.finished == [] and [s.exercise.id for s in auto.dropped] == ["figure_four_stretch"]
+
+
+def test_a_set_needs_its_exercise_named_window_after_window():
+    from formcheck.live.auto import MIN_NAMED_HOLD, MIN_NAMED_MOVING, AutoSet, confirmed, default_set_session
+    from formcheck.rules.exercise import get_exercise
+
+    def made(exercise: str, named: int, how: str = "recognised") -> AutoSet:
+        ex = get_exercise(exercise)
+        return AutoSet(1, ex, default_set_session(ex, (640, 480)), 0.0, 5.0, 0.95, how, named=named)
+
+    assert not confirmed(made("butterfly_stretch_supine", MIN_NAMED_HOLD - 1))
+    assert confirmed(made("butterfly_stretch_supine", MIN_NAMED_HOLD))  # no hold timed: the report says 0 s
+    assert not confirmed(made("clamshell", MIN_NAMED_MOVING + 5))  # named, but no rep counted
+    assert confirmed(made("clamshell", 0, how="chosen"))
+
+
+def test_settled_replay_starts_after_the_trunk_has_turned():
+    from formcheck.live.auto import settled
+
+    def row(angle_deg):
+        r = np.full((33, 8), 0.5, np.float32)
+        a = np.radians(angle_deg)
+        r[[11, 12], 0], r[[11, 12], 1] = 0.5 + 0.1 * np.cos(a), 0.5 - 0.1 * np.sin(a)  # shoulders about the hips
+        return r
+
+    # lying back from sitting up (trunk 90 -> 0 degrees) with the hips in place, then still
+    angles = list(np.linspace(90, 0, 20)) + [0.0] * 40
+    rows = [(k * 0.1, row(a), True) for k, a in enumerate(angles)]
+    kept = settled(rows, start_s=2.0)
+    assert 1.0 <= kept[0][0] <= 2.0  # once the trunk is within 45 degrees of lying, not from sitting up

@@ -19,17 +19,23 @@ import numpy as np
 
 from formcheck.live.session import LiveFrame, LiveSession
 from formcheck.pose.landmarks import INDEX
-from formcheck.recognize.set_analysis import CONFIRM_CONFIDENCE
 from formcheck.recognize.stream import ASK_AFTER_S, StreamEvent, StreamRecognizer
 from formcheck.rules.engine import FrameVerdict
 from formcheck.rules.exercise import Exercise, get_exercise
 
-LEAD_S = 2.0  # replayed before the recognised movement: the engine learns the rest level there
+LEAD_S = 0.0  # replayed before the recognised windows begin: none, since a lead of 2 s often caught the end
+# of the change of position, and the engine then learnt its rest level there (tuning seed 9001: 55 -> 56 sets right)
 SETUP_PASS_S = 0.5  # the recogniser has already seen the person in position: a shorter setup check
 SWITCH_SLACK_S = 1.0  # a set ends this long after the first window naming the next exercise starts
-STATUS_S = 4.0
+STATUS_S = 4.0  # how long "X, right side: recognised" stays on screen
 MOVED_TORSOS = 0.75  # the hips this far (in torso lengths) from the set's position: still changing position
-MIN_SET_REPS = 2  # one rep-like movement (getting up, lying down) is not a set  # how long "X, right side: recognised" stays on screen
+TURNED_DEG = 45.0  # the trunk turned this far in the picture from the set's position: still changing position
+MIN_SET_REPS = 2  # one rep-like movement (getting up, lying down) is not a set
+# Windows (one a second) that must name a set's exercise while it lasts. A change of position
+# passes through an exercise's start position (kneeling, a squat on the way up, lying on the
+# back) for a few windows; a hold or a set is named window after window.
+MIN_NAMED_HOLD = 5
+MIN_NAMED_MOVING = 2
 
 
 @dataclass
@@ -67,10 +73,19 @@ class AutoSet:
     confidence: float  # the recogniser's, when it named the exercise (1.0 when the person picked it)
     how: str = "recognised"  # recognised | chosen (picked from the candidates)
     end_s: float | None = None
-    working: str | None = None  # the leg that moved most, as the recogniser saw it
+    working: str | None = None  # the leg that moved most, as the recogniser saw it when it named the exercise
+    named: int = 0  # the recogniser's windows that named this exercise while the set lasted
+    legs: list[int] = field(default_factory=lambda: [0, 0])  # of those, how many saw the left / right label move most
+
+    def note(self, answer, k: int) -> None:
+        """One more window of the recogniser while this set is in progress (``k``: its exercise's class)."""
+        if answer.best() == k:
+            self.named += 1
+            self.legs[answer.working] += 1
 
     def side(self) -> str | None:
-        """The working side: the engine's (side of most reps or holds), else the setup check's or the recogniser's."""
+        """The working side: the engine's (side of most reps or holds), else the setup check's, else the
+        leg the recogniser saw move most over the whole set (not only in the windows that named it first)."""
         if not self.exercise.sided:
             return "both"
         sides = [r.side for r in self.session.engine.reps if r.side] or [
@@ -78,7 +93,11 @@ class AutoSet:
         if sides:
             left = sides.count("left")
             return "left" if 2 * left > len(sides) else "right"
-        return self.session.side or self.working
+        if self.session.side:
+            return self.session.side
+        if self.legs[0] != self.legs[1]:
+            return "left" if self.legs[0] > self.legs[1] else "right"
+        return self.working
 
 
 @dataclass
@@ -106,10 +125,10 @@ class AutoSession:
     """
 
     def __init__(self, image_size: tuple[int, int], recognizer=None, session_factory=None,
-                 min_confidence: float | None = None):
+                 min_confidence: float | None = None, stream: StreamRecognizer | None = None):
         self.image_size = image_size
         kw = {} if min_confidence is None else {"min_confidence": min_confidence}
-        self.stream = StreamRecognizer(image_size, recognizer, **kw)
+        self.stream = stream or StreamRecognizer(image_size, recognizer, **kw)
         self.session_factory = session_factory or default_set_session
         self.current: AutoSet | None = None
         self.held: AutoSet | None = None
@@ -123,13 +142,15 @@ class AutoSession:
     # ------------------------------------------------------------------ per frame
     def step(self, t: float, pose) -> AutoFrame:
         event = self.stream.push(t, pose)
+        if self.current is not None and self.stream.latest is not None:
+            self.current.note(self.stream.latest, self.stream.index_of(self.current.exercise.id))
         started, ended, live = None, [], None
         if event is not None:
             started, ended, live = self._on_event(event, t)
         if live is None and self.current is not None:
             live = self.current.session.step(t, pose)
         if self.held is not None and self.current is not None and confirmed(self.current):
-            ended.append(self._release_held())
+            ended += self._release_held()
         if live is None:
             live = self._idle_frame(t, pose)
         status = self._status[0] if self._status and t - self._status[1] <= STATUS_S else None
@@ -188,32 +209,47 @@ class AutoSession:
             self._last_live = session.step(tr, RowPose(row) if seen else None)
         number = len(self.finished) + (self.held is not None) + 1
         self.current = AutoSet(number, ex, session, start_s, t, confidence, how, working=working)
+        k = self.stream.index_of(exercise_id)
+        for answer in self.stream.answers:
+            if answer.start_s >= start_s - 0.5:
+                self.current.note(answer, k)
         self._status = (f"{ex.name}{side_text(self.current)}: {how}", t)
         return self.current
 
     def _cut_current(self, end_s: float) -> list[AutoSet]:
-        """The set in progress ends at ``end_s``: held if confirmed, dropped if not; sets ended for good."""
+        """The set in progress ends at ``end_s`` and is held (see the class); sets ended for good.
+
+        A set not yet confirmed is held too when nothing else is: the exercise that cut it may
+        be a flicker early in the set, and the set then resumes with its first reps. When a
+        confirmed set is held already, an unconfirmed one cut after it was the false start."""
         done, self.current = self.current, None
         if done is None:
             return []
         cut(done, end_s, self.session_factory, self.image_size)
-        if not confirmed(done):
-            done.session.close()
-            self.dropped.append(done)
+        if not confirmed(done) and self.held is not None:
+            self._drop(done)
             return []
-        ended = [self._release_held()] if self.held is not None else []
+        ended = self._release_held() if self.held is not None else []
         self.held = done
         return ended
 
     def _close_all(self, end_s: float) -> list[AutoSet]:
         ended = self._cut_current(end_s)
-        return ended + ([self._release_held()] if self.held is not None else [])
+        return ended + (self._release_held() if self.held is not None else [])
 
-    def _release_held(self) -> AutoSet:
+    def _release_held(self) -> list[AutoSet]:
+        """The held set ends for good: a finished set if the engine confirmed it, else dropped."""
         done, self.held = self.held, None
+        if not confirmed(done):
+            self._drop(done)
+            return []
         done.number = len(self.finished) + 1
         self.finished.append(done)
-        return done
+        return [done]
+
+    def _drop(self, s: AutoSet) -> None:
+        s.session.close()
+        self.dropped.append(s)
 
     def _resume_held(self, t: float) -> None:
         """The held set's exercise again after a false start: it goes on, the frames since its cut replayed."""
@@ -241,19 +277,24 @@ def settled(rows: list, start_s: float) -> list:
     from a set's first frames, so they must not be the person still getting into position.
 
     A change of position moves the hips far (over ``MOVED_TORSOS`` torso lengths) from where
-    they are once the exercise has begun (their median over ``start_s .. start_s + 4 s``);
-    an exercise's own movement moves them less."""
+    they are once the exercise has begun (their median over ``start_s .. start_s + 4 s``), or
+    turns the trunk (over ``TURNED_DEG`` in the picture: sitting up or lying down keeps the
+    hips in place); an exercise's own movement moves them less."""
     hips = [INDEX["left_hip"], INDEX["right_hip"]]
     shoulders = [INDEX["left_shoulder"], INDEX["right_shoulder"]]
     t = np.array([r[0] for r in rows])
     xy = np.array([r[1][:, :2] for r in rows], float)
     hip = xy[:, hips].mean(axis=1)
-    torso = np.linalg.norm(xy[:, shoulders].mean(axis=1) - hip, axis=1)
-    ref = (t >= start_s) & (t <= start_s + 4.0) & np.isfinite(hip).all(axis=1)
+    trunk = xy[:, shoulders].mean(axis=1) - hip
+    torso = np.linalg.norm(trunk, axis=1)
+    ref = (t >= start_s) & (t <= start_s + 4.0) & np.isfinite(hip).all(axis=1) & np.isfinite(trunk).all(axis=1)
     if not ref.any():
         return rows
     centre, size = np.median(hip[ref], axis=0), np.nanmedian(torso[ref])
-    far = np.linalg.norm(hip - centre, axis=1) > MOVED_TORSOS * size
+    up = np.median(trunk[ref] / torso[ref, None], axis=0)
+    with np.errstate(invalid="ignore"):
+        turned = (trunk @ up) / (torso * max(np.linalg.norm(up), 1e-9)) < np.cos(np.radians(TURNED_DEG))
+    far = (np.linalg.norm(hip - centre, axis=1) > MOVED_TORSOS * size) | turned
     far &= t <= start_s + 2.0
     return rows[int(np.flatnonzero(far)[-1]) + 1:] if far.any() else rows
 
@@ -270,14 +311,20 @@ def side_text(s: AutoSet) -> str:
 
 
 def confirmed(s: AutoSet) -> bool:
-    """The engine's say, as offline (formcheck.recognize.set_analysis): a reps or cyclic set
-    with fewer than MIN_SET_REPS reps was not one (a change of position can look like an
-    exercise for a few seconds); a hold with no hold timed only if recognised with high
-    confidence. A set the person picked is always one."""
-    engine = s.session.engine
-    if s.how == "chosen" or engine.holds or len(engine.reps) >= MIN_SET_REPS:
+    """Was it a set? One the person picked always is. Otherwise the recogniser must have named
+    it window after window (a change of position passes through an exercise's position for
+    a few seconds only), and the engine must have counted MIN_SET_REPS reps or cycles of a
+    moving exercise, or one rep with its hold at the top (one rep-like move, getting up or lying down, is not
+    a set). A hold needs
+    no timed hold, as offline (formcheck.recognize.set_analysis): its position rule is strict
+    about the camera view, and the report then says 0 s held rather than nothing done."""
+    if s.how == "chosen":
         return True
-    return s.exercise.kind == "hold" and s.confidence >= CONFIRM_CONFIDENCE
+    if s.exercise.kind == "hold":
+        return s.named >= MIN_NAMED_HOLD
+    engine = s.session.engine
+    reps = len(engine.reps)
+    return s.named >= MIN_NAMED_MOVING and (reps >= MIN_SET_REPS or (reps >= 1 and bool(engine.holds)))
 
 
 def cut(s: AutoSet, end_s: float, factory, image_size: tuple[int, int]) -> None:

@@ -91,6 +91,7 @@ class StreamRecognizer:
     min_confidence: float = MIN_CONFIDENCE
     current: str | None = None
     answers: list[WindowAnswer] = field(default_factory=list)
+    memo: dict | None = None  # window end time -> answer: the same stream replayed (tuning) skips the features
 
     def __post_init__(self) -> None:
         self.recognizer = self.recognizer or default_recognizer()
@@ -99,11 +100,13 @@ class StreamRecognizer:
         self._rows: deque = deque()  # (t, row, detected)
         self._next_s: float | None = None
         self._asked = False
+        self.latest: WindowAnswer | None = None  # the window classified on the last frame pushed, if any
 
     # ------------------------------------------------------------------ frames
     def push(self, t: float, pose) -> StreamEvent | None:
         """One frame (a PoseResult-like object or None); an event when something was decided."""
         row = row_of(pose)
+        self.latest = None
         self._rows.append((float(t), row, pose is not None))
         while self._rows and t - self._rows[0][0] > BUFFER_S:
             self._rows.popleft()
@@ -113,7 +116,8 @@ class StreamRecognizer:
             return None
         while self._next_s <= t:
             self._next_s += HOP_S
-        self.answers.append(self._classify(t))
+        self.latest = self._classify(t)
+        self.answers.append(self.latest)
         del self.answers[:-int(BUFFER_S / HOP_S)]
         return self._decide(t)
 
@@ -121,11 +125,23 @@ class StreamRecognizer:
         """The buffered raw frames from ``start_s`` on: (t, (33, 8) row, detected)."""
         return [r for r in self._rows if r[0] >= start_s]
 
+    def index_of(self, exercise: str) -> int:
+        return self.classes.index(exercise)
+
     def choose(self, exercise: str) -> None:
         """The person picked the exercise (or the caller started a set of it)."""
         self.current, self._asked = exercise, False
 
     def _classify(self, t: float) -> WindowAnswer:
+        key = round(float(t), 4)
+        if self.memo is not None and key in self.memo:
+            return self.memo[key]
+        answer = self._classify_now(t)
+        if self.memo is not None:
+            self.memo[key] = answer
+        return answer
+
+    def _classify_now(self, t: float) -> WindowAnswer:
         rows = [r for r in self._rows if r[0] >= t - WINDOW_S - CONTEXT_S]
         track = PoseTrack.from_rows([r[0] for r in rows], np.stack([r[1] for r in rows]), [r[2] for r in rows],
                                     self.image_size)
