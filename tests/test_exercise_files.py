@@ -84,3 +84,13 @@ def test_not_toml_at_all(tmp_path):
     path.write_text("id = [unclosed\n")
     with pytest.raises(ExerciseFileError, match="not valid TOML"):
         load_exercise_file(path)
+
+
+def test_names_side_only_where_the_camera_can_tell():
+    """Figure four times the pulled thigh; which leg is crossed is not seen, so no side is reported (or guessed)."""
+    from formcheck.rules.exercise import get_exercise
+
+    assert not get_exercise("figure_four_stretch").names_side
+    assert not get_exercise("bridge").names_side  # bilateral
+    assert get_exercise("pigeon_pose").names_side  # a sided hold with a side_signal
+    assert get_exercise("clamshell").names_side

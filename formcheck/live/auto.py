@@ -88,6 +88,8 @@ class AutoSet:
         leg the recogniser saw move most over the whole set (not only in the windows that named it first)."""
         if not self.exercise.sided:
             return "both"
+        if not self.exercise.names_side:  # not a guess the exercise file rules out (the figure four's crossed leg)
+            return None
         sides = [r.side for r in self.session.engine.reps if r.side] or [
             h.side for h in self.session.engine.holds if h.side]
         if sides:

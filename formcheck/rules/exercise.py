@@ -131,6 +131,12 @@ class Exercise:
     note: str = ""  # why, when the confidence is not high
     smoothing_hz: float | None = None  # offline low-pass cutoff for fast movements (default: cleaning's)
 
+    @property
+    def names_side(self) -> bool:
+        """Does the engine say which side worked? Not for a sided hold without a ``side_signal``
+        (figure four: the crossed leg cannot be told apart on camera, so its side is not reported)."""
+        return self.sided and not (self.rep is None and self.hold is not None and self.hold.side_signal is None)
+
     def summary(self) -> dict:
         """The catalogue entry printed by ``formcheck exercises --json``."""
         d = self.dosage
