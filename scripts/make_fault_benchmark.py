@@ -42,11 +42,7 @@ def _one(spec, out: Path, videos: Path) -> str:
     video = render_clip(spec, videos)
     track, _ = track_video(video, "full")
     out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out / f"{spec.name}.mp4.full.npz", t_s=track.t_s,
-                        image_xyz=track.image_xyz.astype(np.float32),
-                        world_xyz=track.world_xyz.astype(np.float16),
-                        visibility=track.visibility.astype(np.float16), presence=track.presence.astype(np.float16),
-                        image_size=np.array(track.image_size), detected=track.detected)
+    track.to_npz(out / f"{spec.name}.mp4.full.npz", compact=True)
     truth = json.loads((videos / f"{spec.name}{TRUTH_SUFFIX}").read_text())
     per_frame = truth.pop("per_frame")
     np.savez_compressed(out / f"{spec.name}.truth.npz", t_s=np.asarray(per_frame["t_s"], np.float32),
