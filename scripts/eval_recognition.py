@@ -39,7 +39,7 @@ from formcheck.recognize.catalogue import counts_as, recognised_as  # noqa: E402
 from formcheck.recognize.scoring import ClipVerdict, clip_answer, labelled_tracks, markdown_table  # noqa: E402
 from formcheck.recognize.segmentation import MIN_CONFIDENCE, REST  # noqa: E402
 from formcheck.synth.motion import MOTIONS  # noqa: E402
-from formcheck.synth.recognition_set import held_out_clips  # noqa: E402
+from formcheck.synth.recognition_set import TEST_SEED, held_out_clips  # noqa: E402
 
 DOC_BEGIN, DOC_END = "<!-- recognition-rendered:begin -->", "<!-- recognition-rendered:end -->"
 
@@ -61,14 +61,14 @@ def print_confusion(m: np.ndarray, classes: list[str]) -> None:
         print(f"{i:>2d} {classes[i]:<{width}} {cells}")
 
 
-def synthetic(per_side: int, rest_clips: int, error_model: bool = False) -> dict:
+def synthetic(per_side: int, rest_clips: int, error_model: bool = False, seed: int = TEST_SEED) -> dict:
     t0 = time.time()
     params = None
     if error_model:
         from formcheck.synth.error_model import load_model
 
         params = load_model()
-    clips = held_out_clips(per_side=per_side, rest_clips=rest_clips, error_params=params)
+    clips = held_out_clips(per_side=per_side, rest_clips=rest_clips, seed=seed, error_params=params)
     truth, pred, sides_ok, sides_n, unnamed, unsure = [], [], 0, 0, 0, 0
     for clip in clips:
         label, conf, side = clip_answer(clip.track)
@@ -209,6 +209,8 @@ def main() -> None:
     ap.add_argument("--model", type=Path, default=None, help="recogniser weights (default models/recognizer.npz)")
     ap.add_argument("--error-model", action="store_true", help="held-out synthetic clips with MediaPipe's "
                     "fitted errors (models/landmark_error_model.json) instead of white jitter")
+    ap.add_argument("--seed", type=int, default=TEST_SEED, help="seed of the synthetic clips (another than the "
+                    "default makes a tuning set: choose features and settings there, report on the default)")
     ap.add_argument("--skip-samples", action="store_true", help="skip sections 2 and 3 (sample videos, real clips)")
     ap.add_argument("--write-doc", type=Path, default=None, help="put the --rendered-cache table into this file's "
                     "recognition-rendered section")
@@ -219,7 +221,7 @@ def main() -> None:
         recognize_module._DEFAULT[:] = [recognize_module.Recognizer.load(args.model)]
     figures = {}
     if not args.skip_synthetic:
-        figures["synthetic"] = synthetic(args.per_side, args.rest_clips, args.error_model)
+        figures["synthetic"] = synthetic(args.per_side, args.rest_clips, args.error_model, args.seed)
     if not args.skip_samples:
         figures["sample_videos"] = sample_videos(args.cache)
         figures["real"] = real_clips(args.real, args.cache)
