@@ -1,6 +1,6 @@
 """Build models/recognizer.npz: the exercise recogniser's weights (issue 9).
 
-    PYTHONPATH=. python scripts/train_recognizer.py [--clips 10] [--cache /tmp/recognizer-clips]
+    PYTHONPATH=. python scripts/train_recognizer.py [--clips 20] [--cache /tmp/recognizer-clips]
 
 Reproducible: every random choice comes from fixed seeds (training seeds start at
 TRAIN_SEED; the held-out evaluation in scripts/eval_recognition.py and the tests use
@@ -36,7 +36,7 @@ from formcheck.synth.error_model import load_model  # noqa: E402
 from formcheck.synth.recognition_set import exercise_clip, rest_clip, window_labels  # noqa: E402
 
 TRAIN_SEED = 1000
-HIDDEN = 0
+HIDDEN = 32
 ERROR_MODEL_SHARE = 0.75  # of the training clips filmed with MediaPipe's fitted errors (the rest: white jitter)
 
 
@@ -85,8 +85,8 @@ def labelled_windows(clips_per_exercise: int, rest_clips: int, seed: int, cache:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--clips", type=int, default=10, help="training clips per exercise")
-    ap.add_argument("--rest-clips", type=int, default=100)
+    ap.add_argument("--clips", type=int, default=20, help="training clips per exercise")
+    ap.add_argument("--rest-clips", type=int, default=150)
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--hidden", type=int, default=HIDDEN, help="tanh units before the softmax (0: plain "
                     "logistic regression)")
