@@ -35,19 +35,26 @@ def done(out: Path, name: str) -> bool:
     return (out / f"{name}.mp4.full.npz").exists() and (out / f"{name}{TRUTH_SUFFIX}").exists()
 
 
-def render_and_track(spec, out: Path, videos: Path) -> str:
-    """Render one clip, track it with the full pose model, keep the track and the slim truth."""
+def render_and_track(spec, out: Path, videos: Path, keep_video: bool = False) -> dict:
+    """Render one clip, track it with the full pose model, keep the compact track and the truth
+    without per-frame data in ``out``; returns the per-frame truth (the fault benchmark keeps it too)."""
     from formcheck.analyze.video import track_video
 
-    t0 = time.time()
     video = render_clip(spec, videos)
     track, _ = track_video(video, "full")
     out.mkdir(parents=True, exist_ok=True)
     track.to_npz(out / f"{spec.name}.mp4.full.npz", compact=True)
     truth = json.loads((videos / f"{spec.name}{TRUTH_SUFFIX}").read_text())
-    truth.pop("per_frame")
+    per_frame = truth.pop("per_frame")
     (out / f"{spec.name}{TRUTH_SUFFIX}").write_text(json.dumps(truth, separators=(",", ":")) + "\n")
-    video.unlink(missing_ok=True)  # the track is what is kept
+    if not keep_video:
+        video.unlink(missing_ok=True)  # the track is what is kept
+    return per_frame
+
+
+def one_clip(spec, out: Path, videos: Path) -> str:
+    t0 = time.time()
+    render_and_track(spec, out, videos)
     return f"{spec.name} ({time.time() - t0:.0f} s)"
 
 
@@ -63,7 +70,7 @@ def main() -> int:
     work = [s for s in recognition_set(SETS[args.set], args.per_exercise) if not done(out, s.name)]
     print(f"{len(work)} clips to render into {out} with {args.jobs} processes", flush=True)
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(render_and_track, spec, out, videos) for spec in work]
+        futures = [pool.submit(one_clip, spec, out, videos) for spec in work]
         for i, fut in enumerate(as_completed(futures), 1):
             print(f"[{i}/{len(work)}] {fut.result()}", flush=True)
     return 0

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.pose.landmarks import PoseTrack
-from formcheck.recognize.features import Windows, feature_names, track_windows
+from formcheck.recognize.features import HOP_S, Windows, feature_names, track_windows
 from formcheck.recognize.model import Recognizer, default_recognizer
 
 REST = "rest"  # not exercising: still, resting between sets, moving between positions
@@ -128,14 +128,16 @@ def segments_from_path(windows: Windows, probs: np.ndarray, path: np.ndarray, cl
                        t_start: float, t_end: float, min_set_s: float = MIN_SET_S) -> list[Segment]:
     """Runs of one class become segments; boundaries halfway between the windows' centres.
 
-    An exercise run whose windows span less than ``min_set_s`` is too short to be a set
-    and becomes rest (a stretch between sets, a change of position).
+    An exercise run whose windows span less than ``min_set_s``, or whose own stretch (from
+    boundary to boundary) is under half of it, is too short to be a set and becomes rest (a
+    stretch between sets, a change of position: two windows of a move can look like a hold).
     """
     rest = classes.index(REST)
     path = path.copy()
     centres = windows.centre_s
     for a, b in _runs(path):
-        if path[a] != rest and (windows.end_s[b] - windows.start_s[a]) < min_set_s:
+        own_s = (b - a + 1) * HOP_S  # the stretch the run's windows are the nearest to
+        if path[a] != rest and ((windows.end_s[b] - windows.start_s[a]) < min_set_s or own_s < 0.5 * min_set_s):
             path[a:b + 1] = rest
     segs: list[Segment] = []
     for a, b in _runs(path):
