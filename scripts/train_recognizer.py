@@ -36,7 +36,7 @@ from formcheck.synth.error_model import load_model  # noqa: E402
 from formcheck.synth.recognition_set import exercise_clip, rest_clip, window_labels  # noqa: E402
 
 TRAIN_SEED = 1000
-HIDDEN = 32
+HIDDEN = 0
 ERROR_MODEL_SHARE = 0.75  # of the training clips filmed with MediaPipe's fitted errors (the rest: white jitter)
 
 

@@ -19,11 +19,12 @@ from formcheck.recognize.scoring import ClipVerdict, labelled_tracks, per_exerci
 from formcheck.synth.motion import MOTIONS
 
 HOLDOUT = Path(__file__).resolve().parent.parent / "benchmarks" / "recognition" / "holdout"
-#: Measured (docs/accuracy.md, recognition-rendered section): 0 of 56; the floor allows 2 fewer.
-MEASURED_RIGHT = 0
+#: Measured (docs/accuracy.md, recognition-rendered section): 55 of 56; the floor allows 2 fewer.
+MEASURED_RIGHT = 55
 FLOOR = MEASURED_RIGHT - 2
-#: exercise -> clips of it that may miss (as measured); every other exercise must be 2 of 2.
-KNOWN_MISSES: dict[str, int] = {}
+#: exercise -> clips of it that may miss (as measured: fire_hydrant_r001_right, right but 0.37 sure);
+#: every other exercise must be 2 of 2.
+KNOWN_MISSES: dict[str, int] = {"fire_hydrant": 1}
 
 
 @pytest.fixture(scope="module")
