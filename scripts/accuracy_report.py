@@ -34,15 +34,15 @@ def _landmark_section(cases: int, jobs: int) -> list[str]:
     return set_section("Landmark-level set", note, scores, set_summary(scores), by_angle=True)[:-4]
 
 
-KEPT = ("<!-- stream-recognition:begin -->", "<!-- stream-recognition:end -->")  # scripts/eval_stream_recognition.py
+KEPT = (("<!-- stream-recognition:begin -->", "<!-- stream-recognition:end -->"),  # scripts/eval_stream_recognition.py
+        ("<!-- recognition-rendered:begin -->", "<!-- recognition-rendered:end -->"))  # scripts/eval_recognition.py
 
 
 def _kept_section(path: Path) -> str:
-    """The section another script writes into the same file (between its markers), kept as it is."""
+    """The sections other scripts write into the same file (between their markers), kept as they are."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if KEPT[0] not in text or KEPT[1] not in text:
-        return ""
-    return "\n" + text[text.index(KEPT[0]):text.index(KEPT[1]) + len(KEPT[1])] + "\n"
+    kept = [text[text.index(a):text.index(b) + len(b)] for a, b in KEPT if a in text and b in text]
+    return "".join("\n" + k + "\n" for k in kept)
 
 
 def main() -> int:

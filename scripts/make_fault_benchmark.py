@@ -14,7 +14,6 @@ so that a run cut short still leaves both with clips.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -26,7 +25,8 @@ import numpy as np
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
 from formcheck.synth.benchmark import HOLDOUT_SEED, TUNE_SEED, benchmark_set  # noqa: E402
-from formcheck.synth.clip import TRUTH_SUFFIX, render_clip  # noqa: E402
+from formcheck.synth.clip import TRUTH_SUFFIX  # noqa: E402
+from make_recognition_benchmark import render_and_track  # noqa: E402  (scripts/, beside this one)
 
 SETS = {"tune": TUNE_SEED, "holdout": HOLDOUT_SEED}
 
@@ -36,22 +36,10 @@ def _done(out: Path, name: str) -> bool:
 
 
 def _one(spec, out: Path, videos: Path) -> str:
-    from formcheck.analyze.video import track_video
-
     t0 = time.time()
-    video = render_clip(spec, videos)
-    track, _ = track_video(video, "full")
-    out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out / f"{spec.name}.mp4.full.npz", t_s=track.t_s,
-                        image_xyz=track.image_xyz.astype(np.float32),
-                        world_xyz=track.world_xyz.astype(np.float16),
-                        visibility=track.visibility.astype(np.float16), presence=track.presence.astype(np.float16),
-                        image_size=np.array(track.image_size), detected=track.detected)
-    truth = json.loads((videos / f"{spec.name}{TRUTH_SUFFIX}").read_text())
-    per_frame = truth.pop("per_frame")
+    per_frame = render_and_track(spec, out, videos, keep_video=True)
     np.savez_compressed(out / f"{spec.name}.truth.npz", t_s=np.asarray(per_frame["t_s"], np.float32),
                         image_xy_px=np.asarray(per_frame["image_xy_px"], np.float32))
-    (out / f"{spec.name}{TRUTH_SUFFIX}").write_text(json.dumps(truth, separators=(",", ":")) + "\n")
     return f"{spec.name} ({time.time() - t0:.0f} s)"
 
 

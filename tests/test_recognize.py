@@ -15,6 +15,7 @@ import pytest
 from formcheck.analyze.auto import analyze_auto, check_sure
 from formcheck.errors import InputError
 from formcheck.pose.landmarks import PoseTrack
+from formcheck.recognize.catalogue import counts_as, recognised_as
 from formcheck.recognize.model import default_recognizer
 from formcheck.recognize.segmentation import REST, Recognition, Segment, recognize, viterbi
 from formcheck.recognize.set_analysis import analyse_sets
@@ -39,13 +40,14 @@ def held_out():
 
 def test_held_out_synthetic_accuracy_at_least_95_percent(held_out):
     answers = [(clip.label, rec.best.exercise if rec.best else REST) for clip, rec, _ in held_out]
-    wrong = [a for a in answers if a[0] != a[1]]
+    wrong = [a for a in answers if not counts_as(*a)]
     accuracy = 1 - len(wrong) / len(answers)
     assert accuracy >= 0.95, f"accuracy {accuracy:.3f}; misses (truth, answer): {wrong}"
 
 
-def test_every_exercise_is_a_class():
-    assert set(default_recognizer().classes) == set(MOTIONS) | {REST}
+def test_every_exercise_is_a_class_or_merged_with_one():
+    """One class per exercise the camera can tell apart (formcheck.recognize.catalogue)."""
+    assert set(default_recognizer().classes) == {recognised_as(e) for e in MOTIONS} | {REST}
 
 
 def test_side_is_the_working_leg(held_out):
@@ -55,7 +57,7 @@ def test_side_is_the_working_leg(held_out):
     """
     checked, named, wrong = 0, 0, []
     for clip, rec, sets in held_out:
-        if clip.label == REST or rec.best is None or rec.best.exercise != clip.label:
+        if clip.label == REST or rec.best is None or not counts_as(clip.label, rec.best.exercise):
             continue
         side = max(sets, key=lambda a: a.segment.duration_s).segment.side
         checked += 1

@@ -138,18 +138,23 @@ class PoseTrack:
         return cls(np.asarray(t_s, float), data[:, :, 0:3], data[:, :, 3:6], np.nan_to_num(data[:, :, 6]),
                    np.nan_to_num(data[:, :, 7]), image_size, np.asarray(detected, bool))
 
-    def to_npz(self, path) -> None:
+    def to_npz(self, path, compact: bool = False) -> None:
         """Save the landmark track (kept with every report so a session can be re-analysed).
 
         Atomically: written to a temporary file beside ``path`` and renamed over it, so an
-        earlier landmarks.npz survives a full disk or an interruption intact.
+        earlier landmarks.npz survives a full disk or an interruption intact. ``compact``
+        stores image coordinates as float32 and the rest as float16 (a committed benchmark
+        track: a few times smaller, well inside the detector's own error).
         """
         path = Path(path)
+        small = (np.float32, np.float16) if compact else (float, float)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                np.savez_compressed(fh, t_s=self.t_s, image_xyz=self.image_xyz, world_xyz=self.world_xyz,
-                                    visibility=self.visibility, presence=self.presence,
+                np.savez_compressed(fh, t_s=self.t_s, image_xyz=self.image_xyz.astype(small[0]),
+                                    world_xyz=self.world_xyz.astype(small[1]),
+                                    visibility=self.visibility.astype(small[1]),
+                                    presence=self.presence.astype(small[1]),
                                     image_size=np.array(self.image_size), detected=self.detected)
             os.chmod(tmp, 0o644)  # mkstemp makes it private; the track is an ordinary file
             os.replace(tmp, path)

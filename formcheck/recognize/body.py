@@ -220,6 +220,12 @@ def _leg_posture(w: np.ndarray, p: np.ndarray, J: dict[str, int], f: _TrunkFrame
         "image_shank_down": pshank[:, 1],
         "image_thigh_ahead": im.toward * pthigh[:, 0],
         "image_shank_ahead": im.toward * pshank[:, 0],
+        # Where the knee and ankle are in the picture, from the hips in trunk lengths: their
+        # range over a window is how far they travel on screen, which depth cannot blur.
+        "image_knee_ahead": im.toward * (pk[:, 0] - im.hip[:, 0]) / im.scale,
+        "image_knee_below": (pk[:, 1] - im.hip[:, 1]) / im.scale,
+        "image_ankle_ahead": im.toward * (pa[:, 0] - im.hip[:, 0]) / im.scale,
+        "image_ankle_below": (pa[:, 1] - im.hip[:, 1]) / im.scale,
     }
 
 

@@ -27,7 +27,8 @@ TRUNK_KEYS = ("up_vs_gravity", "front_vs_gravity", "side_vs_gravity", "hip_heigh
               "image_nose_ahead", "image_hip_height")
 LEG_KEYS = ("hip_angle", "knee_angle", "ankle_angle", "thigh_down", "shank_down", "thigh_forward", "thigh_outward",
             "thigh_up", "shank_forward", "shank_outward", "ankle_outward", "knee_outward", "image_knee_angle",
-            "image_hip_angle", "image_thigh_down", "image_shank_down", "image_thigh_ahead", "image_shank_ahead")
+            "image_hip_angle", "image_thigh_down", "image_shank_down", "image_thigh_ahead", "image_shank_ahead",
+            "image_knee_ahead", "image_knee_below", "image_ankle_ahead", "image_ankle_below")
 ANGLE_UNITS = 90.0  # degrees are divided by this, so every feature is of order one
 
 

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.pose.landmarks import PoseTrack
-from formcheck.recognize.features import Windows, track_windows
+from formcheck.recognize.features import HOP_S, Windows, feature_names, track_windows
 from formcheck.recognize.model import Recognizer, default_recognizer
 
 REST = "rest"  # not exercising: still, resting between sets, moving between positions
 MIN_CONFIDENCE = 0.6  # below this the answer is "unsure": the CLI asks for --exercise
 SWITCH_PENALTY = 6.0  # log-probability cost of changing class between windows (Viterbi)
 MIN_SET_S = 5.0  # shorter exercise stretches are not sets
+STILL_SHARE = 0.5  # an edge window of a moving set whose legs move less than this share of its median window is rest
 
 
 @dataclass
@@ -96,18 +97,47 @@ def _runs(path: np.ndarray) -> list[tuple[int, int]]:
     return out
 
 
+def trim_still_edges(windows: Windows, path: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
+    """Windows at either end of a set of reps or cycles in which the legs hardly move become rest.
+
+    Lying still in the start position before the first rep (or after the last) looks like
+    the exercise's start, but is not doing it. "Hardly" is relative to the set's own median
+    window (not its briskest: a move into position outdoes any rep), so slow and small movers keep their sets; the set keeps
+    the windows from its first two brisk ones in a row to its last two (a lone brisk window
+    at an edge is the move into position). Hold exercises, and stills inside a set (a hold
+    at the top), are left alone.
+    """
+    from formcheck.rules.exercise import get_exercise
+
+    rest = classes.index(REST)
+    motion = windows.features[:, feature_names().index("working.motion")]
+    path = path.copy()
+    for a, b in _runs(path):
+        if path[a] == rest or get_exercise(classes[path[a]]).kind == "hold":
+            continue
+        brisk = motion[a:b + 1] >= STILL_SHARE * np.median(motion[a:b + 1])
+        steady = np.flatnonzero(brisk[:-1] & brisk[1:])  # two brisk windows in a row: not just a move into place
+        if len(steady) == 0:
+            continue
+        path[a:a + steady[0]] = rest
+        path[a + steady[-1] + 2:b + 1] = rest
+    return path
+
+
 def segments_from_path(windows: Windows, probs: np.ndarray, path: np.ndarray, classes: tuple[str, ...],
                        t_start: float, t_end: float, min_set_s: float = MIN_SET_S) -> list[Segment]:
     """Runs of one class become segments; boundaries halfway between the windows' centres.
 
-    An exercise run whose windows span less than ``min_set_s`` is too short to be a set
-    and becomes rest (a stretch between sets, a change of position).
+    An exercise run whose windows span less than ``min_set_s``, or whose own stretch (from
+    boundary to boundary) is under half of it, is too short to be a set and becomes rest (a
+    stretch between sets, a change of position: two windows of a move can look like a hold).
     """
     rest = classes.index(REST)
     path = path.copy()
     centres = windows.centre_s
     for a, b in _runs(path):
-        if path[a] != rest and (windows.end_s[b] - windows.start_s[a]) < min_set_s:
+        own_s = (b - a + 1) * HOP_S  # the stretch the run's windows are the nearest to
+        if path[a] != rest and ((windows.end_s[b] - windows.start_s[a]) < min_set_s or own_s < 0.5 * min_set_s):
             path[a:b + 1] = rest
     segs: list[Segment] = []
     for a, b in _runs(path):
@@ -143,7 +173,7 @@ def recognize_windows(windows: Windows, t_start: float, t_end: float, recognizer
     unseen = windows.seen < 0.5
     probs[unseen] = 0.0
     probs[unseen, rest] = 1.0
-    path = viterbi(np.log(np.clip(probs, 1e-9, 1.0)), switch_penalty)
+    path = trim_still_edges(windows, viterbi(np.log(np.clip(probs, 1e-9, 1.0)), switch_penalty), classes)
     # A recording shorter than a set (a short clip of one exercise) is judged as a whole.
     min_set_s = min(min_set_s, 0.6 * (t_end - t_start))
     segments = segments_from_path(windows, probs, path, classes, t_start, t_end, min_set_s)

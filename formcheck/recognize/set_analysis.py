@@ -104,9 +104,13 @@ def analyse_sets(track: PoseTrack, rec: Recognition) -> list[AnalysedSet]:
 
 
 def describe(seg: Segment) -> str:
-    """'Clamshell (left), confidence 0.97' in the catalogue's words."""
+    """'Clamshell (left), confidence 0.97' in the catalogue's words, naming any exercise the
+    camera cannot tell from it ('..., or Side-lying leg raise: the same on camera')."""
+    from formcheck.recognize.catalogue import also_possible
     from formcheck.rules.exercise import get_exercise
 
     name = get_exercise(seg.exercise).name if seg.is_set else "rest"
     side = f" ({seg.side})" if seg.side else ""
-    return f"{name}{side}, confidence {seg.confidence:.2f}"
+    others = [get_exercise(e).name for e in also_possible(seg.exercise)] if seg.is_set else []
+    alike = f", or {' or '.join(others)}: the same on camera" if others else ""
+    return f"{name}{side}, confidence {seg.confidence:.2f}{alike}"

@@ -109,16 +109,36 @@ def active_spans(perf: Performance, script: MotionScript) -> list[tuple[float, f
     return [(schedule[0][0], schedule[-1][3])]
 
 
+EXACT = TrackerNoise(pixel_sigma=0.0, world_sigma_m=0.0, depth_sigma_m=0.0)
+
+
+def film(perf: Performance, rng: np.random.Generator, error_params: dict | None = None) -> PoseTrack:
+    """The performance as a tracker reports it, from a random camera near the recommended view.
+
+    With ``error_params`` (the fitted landmark error model, :mod:`formcheck.synth.error_model`)
+    the errors are MediaPipe's own kind (biases that follow the pose, slow drift, jumps, label
+    swaps), which is what the recogniser meets on video; without, white jitter and the odd
+    dropout or swap (:func:`random_noise`). World depth is then flattened at random either way.
+    """
+    camera = random_camera(perf, rng)
+    if error_params is None:
+        track = track_from_performance(perf, camera, random_noise(float(perf.t_s[-1]), rng))
+    else:
+        from formcheck.synth.error_model import apply_error_model
+
+        track = apply_error_model(track_from_performance(perf, camera, EXACT), error_params, rng, None,
+                                  perf.exercise)
+    return _compress_depth(track, float(rng.uniform(0.5, 1.1)))
+
+
 def exercise_clip(exercise: str, rng: np.random.Generator, side: str | None = None,
-                  faults: bool = True, fps: float | None = None) -> LabelledClip:
+                  faults: bool = True, fps: float | None = None, error_params: dict | None = None) -> LabelledClip:
     script = random_script(exercise, rng, side, faults, fps)
     perf = perform(script)
-    track = track_from_performance(perf, random_camera(perf, rng), random_noise(float(perf.t_s[-1]), rng))
-    track = _compress_depth(track, float(rng.uniform(0.5, 1.1)))
-    return LabelledClip(track, exercise, perf.side, active_spans(perf, script), perf)
+    return LabelledClip(film(perf, rng, error_params), exercise, perf.side, active_spans(perf, script), perf)
 
 
-def rest_clip(rng: np.random.Generator, exercise: str | None = None) -> LabelledClip:
+def rest_clip(rng: np.random.Generator, exercise: str | None = None, error_params: dict | None = None) -> LabelledClip:
     """Not exercising: still in some exercise's start position, or fidgeting far below a rep."""
     exercise = exercise or sorted(MOTIONS)[int(rng.integers(len(MOTIONS)))]
     fps = float(rng.choice([12.0, 15.0, 24.0, 30.0]))
@@ -131,8 +151,7 @@ def rest_clip(rng: np.random.Generator, exercise: str | None = None) -> Labelled
         script = MotionScript(exercise, reps=4, rom_scale=float(rng.uniform(0.03, 0.1)), hold_s=hold, fps=fps,
                               side="left" if rng.random() < 0.5 else "right", seed=int(rng.integers(2**31)))
     perf = perform(script)
-    track = track_from_performance(perf, random_camera(perf, rng), random_noise(float(perf.t_s[-1]), rng))
-    return LabelledClip(_compress_depth(track, float(rng.uniform(0.5, 1.1))), REST, None, [], perf)
+    return LabelledClip(film(perf, rng, error_params), REST, None, [], perf)
 
 
 def window_labels(clip: LabelledClip, starts: np.ndarray, ends: np.ndarray, min_active: float = 0.5) -> list:
@@ -187,14 +206,17 @@ TEST_SEED = 777  # held-out clips; training uses other seeds (scripts/train_reco
 
 
 def held_out_clips(per_side: int = 1, rest_clips: int = 4, seed: int = TEST_SEED,
-                   exercises: list[str] | None = None, fps: float | None = None) -> list[LabelledClip]:
+                   exercises: list[str] | None = None, fps: float | None = None,
+                   error_params: dict | None = None) -> list[LabelledClip]:
     """Every scripted exercise ``per_side`` times on each side (faults, cameras and noise random),
-    then ``rest_clips`` clips of rest; seeded so the set is the same on every run."""
+    then ``rest_clips`` clips of rest; seeded so the set is the same on every run. ``error_params``:
+    MediaPipe-like errors from the landmark error model instead of white jitter (see :func:`film`)."""
     clips = []
     for ex in exercises or sorted(MOTIONS):
         for k in range(2 * per_side):
             rng = np.random.default_rng([seed, k, sum(map(ord, ex))])
-            clips.append(exercise_clip(ex, rng, side="left" if k % 2 == 0 else "right", fps=fps))
+            clips.append(exercise_clip(ex, rng, side="left" if k % 2 == 0 else "right", fps=fps,
+                                       error_params=error_params))
     for k in range(rest_clips):
-        clips.append(rest_clip(np.random.default_rng([seed, 99, k])))
+        clips.append(rest_clip(np.random.default_rng([seed, 99, k]), error_params=error_params))
     return clips

@@ -1,0 +1,80 @@
+"""Render the recognition benchmark and keep MediaPipe's landmark track of every clip (needs the synth extra).
+
+    nice -n 5 python scripts/make_recognition_benchmark.py --set holdout --per-exercise 2 --jobs 1
+
+For every clip of ``formcheck.synth.recognition_benchmark`` (2 per exercise by default) it
+renders the video (into --videos, not committed), runs the pose model over it and writes,
+into ``benchmarks/recognition/<set>/``: ``<name>.mp4.full.npz`` (the landmark track,
+compact: what ``scripts/eval_recognition.py --rendered-cache`` and
+``tests/test_recognition_benchmark.py`` re-score) and ``<name>.truth.json`` (exercise,
+side, reps and holds, without per-frame data). Clips already done are skipped, so an
+interrupted run resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from formcheck.synth.clip import TRUTH_SUFFIX, render_clip  # noqa: E402
+from formcheck.synth.recognition_benchmark import HOLDOUT_SEED, TUNE_SEED, recognition_set  # noqa: E402
+
+SETS = {"tune": TUNE_SEED, "holdout": HOLDOUT_SEED}
+
+
+def done(out: Path, name: str) -> bool:
+    return (out / f"{name}.mp4.full.npz").exists() and (out / f"{name}{TRUTH_SUFFIX}").exists()
+
+
+def render_and_track(spec, out: Path, videos: Path, keep_video: bool = False) -> dict:
+    """Render one clip, track it with the full pose model, keep the compact track and the truth
+    without per-frame data in ``out``; returns the per-frame truth (the fault benchmark keeps it too)."""
+    from formcheck.analyze.video import track_video
+
+    video = render_clip(spec, videos)
+    track, _ = track_video(video, "full")
+    out.mkdir(parents=True, exist_ok=True)
+    track.to_npz(out / f"{spec.name}.mp4.full.npz", compact=True)
+    truth = json.loads((videos / f"{spec.name}{TRUTH_SUFFIX}").read_text())
+    per_frame = truth.pop("per_frame")
+    (out / f"{spec.name}{TRUTH_SUFFIX}").write_text(json.dumps(truth, separators=(",", ":")) + "\n")
+    if not keep_video:
+        video.unlink(missing_ok=True)  # the track is what is kept
+    return per_frame
+
+
+def one_clip(spec, out: Path, videos: Path) -> str:
+    t0 = time.time()
+    render_and_track(spec, out, videos)
+    return f"{spec.name} ({time.time() - t0:.0f} s)"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--set", choices=sorted(SETS), default="holdout")
+    ap.add_argument("--per-exercise", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "recognition")
+    ap.add_argument("--videos", type=Path, default=Path("/tmp/formcheck_recognition_benchmark"))
+    ap.add_argument("--jobs", type=int, default=1)
+    args = ap.parse_args()
+    out, videos = args.out / args.set, args.videos / args.set
+    work = [s for s in recognition_set(SETS[args.set], args.per_exercise) if not done(out, s.name)]
+    print(f"{len(work)} clips to render into {out} with {args.jobs} processes", flush=True)
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        futures = [pool.submit(one_clip, spec, out, videos) for spec in work]
+        for i, fut in enumerate(as_completed(futures), 1):
+            print(f"[{i}/{len(work)}] {fut.result()}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
