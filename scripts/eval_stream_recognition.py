@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from formcheck.live.auto import AutoSession, RowPose  # noqa: E402
 from formcheck.recognize.stream import StreamRecognizer  # noqa: E402
+from formcheck.recognize.catalogue import counts_as  # noqa: E402
 from formcheck.rules.exercise import get_exercise  # noqa: E402
 from formcheck.synth.error_model import load_model  # noqa: E402
 from formcheck.synth.stream_set import STREAM_SEED, labelled_stream, stream_plan  # noqa: E402
@@ -129,8 +130,8 @@ def score_stream(stream, found: list) -> tuple[list[dict], int]:
                        found_reps=best.holds if best.kind == "hold" else best.reps,
                        latency_s=None if best.recognised_s is None else round(best.recognised_s - truth.start_s, 2))
             unreported = best.side is None and not get_exercise(truth.exercise).names_side
-            row["side_not_reported"] = best.exercise_id == truth.exercise and unreported
-            row["right"] = best.exercise_id == truth.exercise and (best.side == truth.side or unreported)
+            row["side_not_reported"] = counts_as(truth.exercise, best.exercise_id) and unreported
+            row["right"] = counts_as(truth.exercise, best.exercise_id) and (best.side == truth.side or unreported)
         rows.append(row)
     return rows, sum(1 for s in found if s.number not in used)
 
@@ -138,7 +139,7 @@ def score_stream(stream, found: list) -> tuple[list[dict], int]:
 def summarise(rows: list[dict], extra: int, streams: int, seconds: float, stream_s: float) -> dict:
     right = [r for r in rows if r["right"]]
     lat = np.array([r["latency_s"] for r in right if r["latency_s"] is not None], float)
-    exercise_right = [r for r in rows if r["found"] == r["exercise"]]
+    exercise_right = [r for r in rows if r["found"] and counts_as(r["exercise"], r["found"])]
     rep_err = [abs(r["found_reps"] - r["reps"]) for r in exercise_right if r["found_reps"] is not None]
     return {"streams": streams, "sets": len(rows), "right": len(right), "right_rate": len(right) / max(len(rows), 1),
             "exercise_right": len(exercise_right), "extra_sets": extra,

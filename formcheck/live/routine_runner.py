@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from formcheck.live.auto import RowPose, settled
 from formcheck.live.routine import PlannedSet, Routine, announcement, plan
 from formcheck.live.session import LiveFrame, LiveSession
+from formcheck.recognize.catalogue import counts_as
 from formcheck.rules.dosage import check_dosage
 from formcheck.rules.engine import FrameVerdict
 from formcheck.rules.exercise import Exercise, get_exercise
@@ -167,9 +168,9 @@ class RoutineRunner:
         if event is None or event.kind != "recognised" or self.phase == "done":
             return None
         rec, nxt = self.current, self._next_planned()
-        if rec is not None and event.exercise == rec.planned.exercise.id:
+        if rec is not None and counts_as(rec.planned.exercise.id, event.exercise):
             return None
-        if nxt is None or event.exercise != nxt.exercise.id:
+        if nxt is None or not counts_as(nxt.exercise.id, event.exercise):  # leg raise is recognised as abduction
             planned = rec.planned if rec is not None else nxt
             if planned is not None:
                 looks = get_exercise(event.exercise).name
