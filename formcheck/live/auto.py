@@ -30,6 +30,7 @@ SWITCH_SLACK_S = 1.0  # a set ends this long after the first window naming the n
 STATUS_S = 4.0  # how long "X, right side: recognised" stays on screen
 MOVED_TORSOS = 0.75  # the hips this far (in torso lengths) from the set's position: still changing position
 TURNED_DEG = 45.0  # the trunk turned this far in the picture from the set's position: still changing position
+MIN_SIDE_VOTES = 2  # reps (or holds) the engine must put on a side for its majority to name the set's side
 MIN_SET_REPS = 2  # one rep-like movement (getting up, lying down) is not a set
 # Windows (one a second) that must name a set's exercise while it lasts. A change of position
 # passes through an exercise's start position (kneeling, a squat on the way up, lying on the
@@ -84,22 +85,28 @@ class AutoSet:
             self.legs[answer.working] += 1
 
     def side(self) -> str | None:
-        """The working side: the engine's (side of most reps or holds), else the setup check's, else the
-        leg the recogniser saw move most over the whole set (not only in the windows that named it first)."""
+        """The working side, from two label-based witnesses: the engine's reps (or holds) and the
+        recogniser's windows (the leg that moved most in each window naming the exercise).
+
+        The engine's majority wins when it has one over at least ``MIN_SIDE_VOTES`` reps (one hold
+        of a stretch: a held position moves too little for the windows to see the leg); a tie or
+        a single rep (the engine missed most of the set) yields to the windows, which see the
+        whole set a second at a time; then the setup check's side."""
         if not self.exercise.sided:
             return "both"
         if not self.exercise.names_side:  # not a guess the exercise file rules out (the figure four's crossed leg)
             return None
         sides = [r.side for r in self.session.engine.reps if r.side] or [
             h.side for h in self.session.engine.holds if h.side]
-        if sides:
-            left = sides.count("left")
-            return "left" if 2 * left > len(sides) else "right"
-        if self.session.side:
-            return self.session.side
+        left, right = sides.count("left"), sides.count("right")
+        votes = 1 if self.exercise.kind == "hold" else MIN_SIDE_VOTES
+        if left != right and len(sides) >= votes:
+            return "left" if left > right else "right"
         if self.legs[0] != self.legs[1]:
             return "left" if self.legs[0] > self.legs[1] else "right"
-        return self.working
+        if left != right:
+            return "left" if left > right else "right"
+        return self.session.side or self.working
 
 
 @dataclass
