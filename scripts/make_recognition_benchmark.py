@@ -1,6 +1,6 @@
 """Render the recognition benchmark and keep MediaPipe's landmark track of every clip (needs the synth extra).
 
-    nice -n 5 python scripts/make_recognition_benchmark.py --set holdout --per-exercise 2 --jobs 1
+    nice -n 5 python scripts/make_recognition_benchmark.py --set holdout --per-exercise 5 --jobs 1
 
 For every clip of ``formcheck.synth.recognition_benchmark`` (2 per exercise by default) it
 renders the video (into --videos, not committed), runs the pose model over it and writes,
@@ -61,7 +61,7 @@ def one_clip(spec, out: Path, videos: Path) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", choices=sorted(SETS), default="holdout")
-    ap.add_argument("--per-exercise", type=int, default=2)
+    ap.add_argument("--per-exercise", type=int, default=5)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "recognition")
     ap.add_argument("--videos", type=Path, default=Path("/tmp/formcheck_recognition_benchmark"))
     ap.add_argument("--jobs", type=int, default=1)

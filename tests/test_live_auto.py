@@ -305,7 +305,8 @@ def test_a_hold_named_for_a_moment_is_not_a_set(two_exercises):
 
 
 def test_a_set_needs_its_exercise_named_window_after_window():
-    from formcheck.live.auto import MIN_NAMED_HOLD, MIN_NAMED_MOVING, AutoSet, confirmed, default_set_session
+    from formcheck.live.auto import (MIN_NAMED_HOLD, MIN_NAMED_MOVING, MIN_NAMED_UNCOUNTED, AutoSet, confirmed,
+                                     default_set_session)
     from formcheck.rules.exercise import get_exercise
 
     def made(exercise: str, named: int, how: str = "recognised") -> AutoSet:
@@ -315,7 +316,28 @@ def test_a_set_needs_its_exercise_named_window_after_window():
     assert not confirmed(made("butterfly_stretch_supine", MIN_NAMED_HOLD - 1))
     assert confirmed(made("butterfly_stretch_supine", MIN_NAMED_HOLD))  # no hold timed: the report says 0 s
     assert not confirmed(made("clamshell", MIN_NAMED_MOVING + 5))  # named, but no rep counted
+    # named this long, it was a set even though the engine counted no rep: the report says 0 reps
+    assert confirmed(made("clamshell", MIN_NAMED_UNCOUNTED))
     assert confirmed(made("clamshell", 0, how="chosen"))
+
+
+def test_the_side_is_the_engines_over_two_reps_else_the_windows():
+    from types import SimpleNamespace
+
+    from formcheck.live.auto import AutoSet, default_set_session
+    from formcheck.rules.exercise import get_exercise
+
+    ex = get_exercise("clamshell")
+    s = AutoSet(1, ex, default_set_session(ex, (640, 480)), 0.0, 5.0, 0.95, "recognised", named=12)
+    s.legs[:] = [2, 9]  # the windows saw the right leg move most
+    reps = s.session.engine.reps
+    reps.append(SimpleNamespace(side="left"))
+    assert s.side() == "right"  # one rep (the engine missed most of the set): the windows decide
+    reps.append(SimpleNamespace(side="left"))
+    assert s.side() == "left"  # a majority over two reps: the engine's
+    reps.append(SimpleNamespace(side="right"))
+    reps.append(SimpleNamespace(side="right"))
+    assert s.side() == "right"  # a tie: the windows
 
 
 def test_settled_replay_starts_after_the_trunk_has_turned():

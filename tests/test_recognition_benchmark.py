@@ -19,12 +19,14 @@ from formcheck.recognize.scoring import ClipVerdict, labelled_tracks, per_exerci
 from formcheck.synth.motion import MOTIONS
 
 HOLDOUT = Path(__file__).resolve().parent.parent / "benchmarks" / "recognition" / "holdout"
-#: Measured (docs/accuracy.md, recognition-rendered section): 55 of 56; the floor allows 2 fewer.
-MEASURED_RIGHT = 55
-FLOOR = MEASURED_RIGHT - 2
-#: exercise -> clips of it that may miss (as measured: fire_hydrant_r001_right, right but 0.37 sure);
-#: every other exercise must be 2 of 2.
-KNOWN_MISSES: dict[str, int] = {"fire_hydrant": 1}
+#: Measured (docs/accuracy.md, recognition-rendered section): 137 of 140 (5 clips an exercise);
+#: the floor allows 3 fewer.
+MEASURED_RIGHT = 137
+FLOOR = MEASURED_RIGHT - 3
+#: exercise -> clips of it that may miss (as measured: fire_hydrant_r001_right, right but 0.37 sure;
+#: butterfly_stretch_supine r003 and r004, right but 0.26 and 0.59 sure); every other exercise must
+#: be 5 of 5.
+KNOWN_MISSES: dict[str, int] = {"fire_hydrant": 1, "butterfly_stretch_supine": 2}
 
 
 @pytest.fixture(scope="module")

@@ -37,6 +37,10 @@ MIN_SET_REPS = 2  # one rep-like movement (getting up, lying down) is not a set
 # back) for a few windows; a hold or a set is named window after window.
 MIN_NAMED_HOLD = 5
 MIN_NAMED_MOVING = 2
+# Windows naming a moving exercise that make it a set even when the engine counted fewer than
+# MIN_SET_REPS reps (it learnt its rest position from the move into place and never saw a rep end):
+# a change of position passes through an exercise's position for a few seconds, not this long.
+MIN_NAMED_UNCOUNTED = 10
 
 
 @dataclass
@@ -333,7 +337,8 @@ def confirmed(s: AutoSet) -> bool:
         return s.named >= MIN_NAMED_HOLD
     engine = s.session.engine
     reps = len(engine.reps)
-    return s.named >= MIN_NAMED_MOVING and (reps >= MIN_SET_REPS or (reps >= 1 and bool(engine.holds)))
+    counted = reps >= MIN_SET_REPS or (reps >= 1 and bool(engine.holds))
+    return s.named >= MIN_NAMED_UNCOUNTED or (s.named >= MIN_NAMED_MOVING and counted)
 
 
 def cut(s: AutoSet, end_s: float, factory, image_size: tuple[int, int]) -> None:
