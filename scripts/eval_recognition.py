@@ -182,10 +182,11 @@ def write_doc(doc: Path, folder: Path, table: str, command: str) -> None:
     from formcheck.recognize.catalogue import MERGED
 
     merged = "".join(f"\n- `{a}` is recognised as `{b}`: {why}." for a, (b, why) in MERGED.items())
+    clips = len(list(folder.glob("*.truth.json")))
     section = (f"{DOC_BEGIN}\n## Recognition on held-out rendered clips (`--exercise auto`)\n\n"
                f"Made by `{command}` (issue 17; kept by `scripts/accuracy_report.py`). MediaPipe's tracks of "
-               f"the rendered clips in `{folder}` (`scripts/make_recognition_benchmark.py`: per exercise 2 short "
-               f"clips, 3 reps, one 4-7 s hold or about 8 cycles at 15 fps, random side, body, tempo, colours, "
+               f"the rendered clips in `{folder}` (`scripts/make_recognition_benchmark.py`: {clips} short clips, "
+               f"the same number of every exercise, 3 reps, one 4-7 s hold or about 8 cycles at 15 fps, random side, body, tempo, colours, "
                f"camera within 20 degrees of the recommended view at 2-3.6 m; seed `HOLDOUT_SEED` of "
                f"`formcheck/synth/recognition_benchmark.py`, apart from every training and tuning seed; never tuned on). "
                f"A clip counts when the answer is its exercise AND the confidence is at least {MIN_CONFIDENCE} "
