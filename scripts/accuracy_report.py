@@ -35,7 +35,8 @@ def _landmark_section(cases: int, jobs: int) -> list[str]:
 
 
 KEPT = (("<!-- stream-recognition:begin -->", "<!-- stream-recognition:end -->"),  # scripts/eval_stream_recognition.py
-        ("<!-- recognition-rendered:begin -->", "<!-- recognition-rendered:end -->"))  # scripts/eval_recognition.py
+        ("<!-- recognition-rendered:begin -->", "<!-- recognition-rendered:end -->"),  # scripts/eval_recognition.py
+        ("<!-- hand-written:begin -->", "<!-- hand-written:end -->"))  # how thresholds were chosen (issue 17)
 
 
 def _kept_section(path: Path) -> str:

@@ -57,6 +57,10 @@ class Condition:
     signal: str
     above: float | None = None
     below: float | None = None
+    # For a per-side signal with no hold side: "any" tracked side in range is in position, "all"
+    # needs every tracked side in range (a figure four pulls both thighs; the crossed one alone
+    # can sit in range at rest).
+    sides: str = "any"
 
     def holds(self, value: float) -> bool:
         return ((self.above is None or value > self.above)
@@ -287,7 +291,7 @@ def _hold_rule(hold_r: FieldReader | None, signals: dict, origin: str) -> HoldRu
     for i, c in enumerate(position):
         cr = FieldReader(c, f"hold.position[{i}]", origin)
         cond = Condition(cr.get("signal", str, choices=tuple(signals)), cr.get("above", float, None),
-                         cr.get("below", float, None))
+                         cr.get("below", float, None), cr.get("sides", str, "any", choices=("any", "all")))
         if cond.above is None and cond.below is None:
             cr.fail("above", "a position condition needs 'above' or 'below'")
         cr.done()

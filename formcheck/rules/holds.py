@@ -35,7 +35,8 @@ def position_state(exercise: Exercise, values: dict | None) -> bool | None:
         finite = col[np.isfinite(col)]
         if not len(finite):
             return None
-        if not any(cond.holds(float(x)) for x in finite):
+        met = [cond.holds(float(x)) for x in finite]
+        if not (all(met) if cond.sides == "all" else any(met)):
             return False
     return True
 
@@ -50,6 +51,17 @@ def hold_channel(exercise: Exercise, values: dict) -> int | None:
         return None
     col = np.where(np.isfinite(v[:, 0]), v[:, 0], -np.inf if rule.side_pick == "max" else np.inf)
     return int(np.argmax(col) if rule.side_pick == "max" else np.argmin(col))
+
+
+def key_sample(key: np.ndarray | None, ch: int | None) -> float:
+    """The key signal's value this frame: the held side's, or with no held side the first tracked
+    one (the left, else the right: a hidden left leg must not leave the hold without samples)."""
+    if key is None:
+        return float("nan")
+    if ch is not None:
+        return float(key[min(ch, key.shape[0] - 1), 0])
+    finite = key[np.isfinite(key[:, 0]), 0]
+    return float(finite[0]) if len(finite) else float("nan")
 
 
 class HoldTracker:
@@ -88,8 +100,7 @@ class HoldTracker:
         ch = hold_channel(self.ex, values)
         if ch is not None:
             h["sides"][ch] += 1
-        key = values.get(self.ex.key_signal)
-        h["samples"].append((t, float("nan") if key is None else float(key[min(ch or 0, key.shape[0] - 1), 0])))
+        h["samples"].append((t, key_sample(values.get(self.ex.key_signal), ch)))
         for w in h["watches"]:
             w.update(t, fault_value(w.fault, values, h["ref"], ch or 0))
 

@@ -1,0 +1,81 @@
+"""Holds judged on both thighs, and holds whose left leg is hidden (issue 17: honest hold times).
+
+A figure four pulls the supporting knee and brings the crossed leg along; at rest the crossed
+thigh alone can sit in the pulled range, so its position needs every tracked thigh
+(``sides = "all"``). A hold whose key signal is hidden on the left must still be timed from the
+right. The held-out rendered clips (``benchmarks/recognition/holdout``, never tuned on; the
+thresholds were chosen on the tuning seed's renders and streams) must keep their holds.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck.analyze.track import analyze_track
+from formcheck.pose.landmarks import PoseTrack
+from formcheck.rules.exercise import get_exercise
+from formcheck.rules.holds import HoldTracker, key_sample, position_state
+
+HOLDOUT = Path(__file__).resolve().parent.parent / "benchmarks" / "recognition" / "holdout"
+NAN = float("nan")
+
+
+def _figure_four(left_hip: float, right_hip: float, trunk: float = 0.0) -> dict:
+    return {"hip_angle_deg": np.array([[left_hip], [right_hip]]), "trunk_level_deg": np.array([[trunk]])}
+
+
+def test_a_figure_four_needs_both_thighs_pulled():
+    ex = get_exercise("figure_four_stretch")
+    assert position_state(ex, _figure_four(88.0, 124.0)) is False  # crossed thigh low, feet on the floor
+    assert position_state(ex, _figure_four(75.0, 95.0)) is True  # both pulled
+    assert position_state(ex, _figure_four(NAN, 75.0)) is True  # the far thigh hidden: the near one judges
+    assert position_state(ex, _figure_four(75.0, 95.0, trunk=60.0)) is False  # sitting up
+
+
+def test_the_key_sample_falls_back_to_the_tracked_side():
+    assert key_sample(np.array([[NAN], [75.0]]), None) == 75.0
+    assert key_sample(np.array([[70.0], [75.0]]), None) == 70.0
+    assert key_sample(np.array([[70.0], [75.0]]), 1) == 75.0
+    assert np.isnan(key_sample(np.array([[NAN], [NAN]]), None)) and np.isnan(key_sample(None, None))
+
+
+def test_a_hold_with_the_left_thigh_hidden_is_timed():
+    """MediaPipe lost the far thigh for a whole pull: the hold is still 6 s, settled on the right one."""
+    ex = get_exercise("figure_four_stretch")
+    holds: list = []
+    tracker = HoldTracker(ex, holds)
+    for t in np.arange(0.0, 10.0, 1 / 15):
+        pulled = 2.0 <= t < 8.0
+        tracker.update(float(t), _figure_four(NAN if pulled else 122.0, 75.0 if pulled else 126.0))
+    tracker.close()
+    assert len(holds) == 1 and holds[0].duration_s == pytest.approx(6.0, abs=0.2)
+
+
+def _hold_clips() -> list[tuple[str, Path, dict]]:
+    out = []
+    for truth_file in sorted(HOLDOUT.glob("*.truth.json")):
+        truth = json.loads(truth_file.read_text())
+        if get_exercise(truth["exercise"]).kind == "hold":
+            out.append((truth_file.name, truth_file.with_name(truth_file.name.replace(".truth.json", ".mp4.full.npz")),
+                        truth))
+    return out
+
+
+def test_held_out_rendered_holds_are_found_and_timed():
+    """Measured: 45 of 45 holds found, 40 within 0.3 s (before the two rules changed: 42 found, 37)."""
+    clips = _hold_clips()
+    if not clips:
+        pytest.skip(f"no benchmark tracks in {HOLDOUT}")
+    found = close = 0
+    for _, track_file, truth in clips:
+        result = analyze_track(get_exercise(truth["exercise"]), PoseTrack.from_npz(track_file))
+        want = [h["end_s"] - h["start_s"] for h in truth["holds"]]
+        got = [h.duration_s for h in result.engine.holds]
+        found += len(got) == len(want)
+        close += len(got) == len(want) and all(abs(a - b) <= 0.3 for a, b in zip(got, want))
+    assert len(clips) == 45
+    assert found >= 44 and close >= 38
