@@ -57,10 +57,7 @@ class Condition:
     signal: str
     above: float | None = None
     below: float | None = None
-    # For a per-side signal with no hold side: "any" tracked side in range is in position, "all"
-    # needs every tracked side in range (a figure four pulls both thighs; the crossed one alone
-    # can sit in range at rest).
-    sides: str = "any"
+    sides: str = "any"  # with no hold side: any tracked side in range, or "all" of them (figure four)
 
     def holds(self, value: float) -> bool:
         return ((self.above is None or value > self.above)
