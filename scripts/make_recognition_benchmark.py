@@ -9,6 +9,12 @@ compact: what ``scripts/eval_recognition.py --rendered-cache`` and
 ``tests/test_recognition_benchmark.py`` re-score) and ``<name>.truth.json`` (exercise,
 side, reps and holds, without per-frame data). Clips already done are skipped, so an
 interrupted run resumes.
+
+``--exercises ID ...`` renders only those exercises' clips (the rule tuning renders:
+``--set tune --per-exercise 8 --exercises figure_four_stretch knee_to_chest seated_hip_rotation
+fire_hydrant``). ``--fault CODE`` (with one exercise) renders other clips of it with CODE on rep 2,
+numbered from ``--first-index``, into ``<set>_faults/`` (``--set holdout --exercises fire_hydrant
+--fault trunk_rotation --per-exercise 6``).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from formcheck.synth.clip import TRUTH_SUFFIX, render_clip  # noqa: E402
-from formcheck.synth.recognition_benchmark import HOLDOUT_SEED, TUNE_SEED, recognition_set  # noqa: E402
+from formcheck.synth.recognition_benchmark import HOLDOUT_SEED, TUNE_SEED, fault_set, recognition_set  # noqa: E402
 
 SETS = {"tune": TUNE_SEED, "holdout": HOLDOUT_SEED}
 
@@ -65,9 +71,20 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "recognition")
     ap.add_argument("--videos", type=Path, default=Path("/tmp/formcheck_recognition_benchmark"))
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--exercises", nargs="+", default=None, help="only these exercises")
+    ap.add_argument("--fault", default=None, help="with one exercise: clips with this fault on rep 2")
+    ap.add_argument("--first-index", type=int, default=8, help="with --fault: the first clip's number")
     args = ap.parse_args()
-    out, videos = args.out / args.set, args.videos / args.set
-    work = [s for s in recognition_set(SETS[args.set], args.per_exercise) if not done(out, s.name)]
+    folder = args.set if args.fault is None else f"{args.set}_faults"
+    out, videos = args.out / folder, args.videos / folder
+    if args.fault is not None:
+        if not args.exercises or len(args.exercises) != 1:
+            ap.error("--fault needs exactly one exercise in --exercises")
+        specs = fault_set(SETS[args.set], args.exercises[0], args.fault, args.first_index, args.per_exercise)
+    else:
+        specs = [s for s in recognition_set(SETS[args.set], args.per_exercise)
+                 if args.exercises is None or s.script.exercise in args.exercises]
+    work = [s for s in specs if not done(out, s.name)]
     print(f"{len(work)} clips to render into {out} with {args.jobs} processes", flush=True)
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         futures = [pool.submit(one_clip, spec, out, videos) for spec in work]

@@ -14,11 +14,13 @@ and a small truth file (exercise, side) are committed, under ``benchmarks/recogn
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from formcheck.synth.clip import ClipSpec, Realism
 from formcheck.synth.generate import CameraSpec
-from formcheck.synth.motion import MOTIONS, MotionScript
+from formcheck.synth.motion import MOTIONS, FaultInjection, MotionScript
 from formcheck.synth.sets import CYCLE_TEMPO
 
 TUNE_SEED = 1711
@@ -69,12 +71,27 @@ def recognition_spec(exercise: str, index: int, rng: np.random.Generator) -> Cli
                     shorts=_colour(rng), realism=realism, notes=notes)
 
 
+def exercise_clip(seed: int, exercise: str, index: int) -> ClipSpec:
+    """Clip ``index`` of ``exercise`` in the set of ``seed`` (the same clip whatever else is rendered)."""
+    return recognition_spec(exercise, index, np.random.default_rng([seed, index, sum(map(ord, exercise))]))
+
+
+def fault_set(seed: int, exercise: str, fault: str, first_index: int, count: int) -> list[ClipSpec]:
+    """``count`` clips of ``exercise`` with ``fault`` on rep 2 (rep 1 and 3 clean), numbered from
+    ``first_index`` so they are other clips than the clean ones of the same seed; names end ``_<fault>``."""
+    specs = []
+    for k in range(first_index, first_index + count):
+        spec = exercise_clip(seed, exercise, k)
+        script = replace(spec.script, faults=(FaultInjection(fault, reps=(2,)),))
+        specs.append(replace(spec, name=f"{spec.name}_{fault}", script=script))
+    return specs
+
+
 def recognition_set(seed: int, per_exercise: int = 2) -> list[ClipSpec]:
     """``per_exercise`` clips of every scripted exercise, clip k of every exercise before clip k+1
     (so a run cut short still covers every exercise); seeded per exercise and clip."""
     specs = []
     for k in range(per_exercise):
         for exercise in sorted(MOTIONS):
-            rng = np.random.default_rng([seed, k, sum(map(ord, exercise))])
-            specs.append(recognition_spec(exercise, k, rng))
+            specs.append(exercise_clip(seed, exercise, k))
     return specs
