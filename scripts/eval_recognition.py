@@ -220,9 +220,9 @@ def main() -> None:
                     "recognition-rendered section")
     args = ap.parse_args()
     if args.model:
-        from formcheck.recognize import model as recognize_module
+        from formcheck.recognize.model import use_recognizer
 
-        recognize_module._DEFAULT[:] = [recognize_module.Recognizer.load(args.model)]
+        use_recognizer(args.model)
     figures = {}
     if not args.skip_synthetic:
         figures["synthetic"] = synthetic(args.per_side, args.rest_clips, args.error_model, args.seed)

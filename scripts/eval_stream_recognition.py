@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from formcheck.live.auto import AutoSession, RowPose  # noqa: E402
 from formcheck.recognize.stream import StreamRecognizer  # noqa: E402
 from formcheck.recognize.catalogue import counts_as  # noqa: E402
+from formcheck.recognize.model import use_recognizer  # noqa: E402
 from formcheck.rules.exercise import get_exercise  # noqa: E402
 from formcheck.synth.error_model import load_model  # noqa: E402
 from formcheck.synth.stream_set import STREAM_SEED, labelled_stream, stream_plan  # noqa: E402
@@ -68,13 +69,13 @@ def cached_stream(plan: list[str], seed: int, index: int, params: dict, cache: P
     return stream
 
 
-def model_tag() -> str:
+def model_tag(path: Path | None = None) -> str:
     """A short digest of the recogniser's weights: cached window answers belong to one model."""
     import hashlib
 
     from formcheck.recognize.model import MODEL_PATH
 
-    return hashlib.sha1(Path(MODEL_PATH).read_bytes()).hexdigest()[:10]
+    return hashlib.sha1(Path(path or MODEL_PATH).read_bytes()).hexdigest()[:10]
 
 
 def run_stream(track, memo: dict | None = None) -> AutoSession:
@@ -223,14 +224,17 @@ def main() -> int:
     ap.add_argument("--details", type=Path, default=None, help="write each stream's performed and found sets here")
     ap.add_argument("--offline", action="store_true", help="also score analyze --exercise auto on the whole "
                     "streams (the same recogniser seeing the future too), for comparison")
+    ap.add_argument("--model", type=Path, default=None, help="recogniser weights (default models/recognizer.npz)")
     args = ap.parse_args()
+    if args.model:
+        use_recognizer(args.model)
     params = load_model()
     rows, extra, cpu, dur = [], 0, 0.0, 0.0
     off_rows, off_extra, dump = [], 0, []
     plans = [(seed, i, plan) for seed in args.seed for i, plan in enumerate(stream_plan(args.streams, args.sets, seed))]
     for seed, i, plan in plans:
         stream = cached_stream(plan, seed, i, params, args.cache)
-        memo_path = None if args.cache is None else args.cache / f"{seed}-{i}-answers-{model_tag()}.pkl"
+        memo_path = None if args.cache is None else args.cache / f"{seed}-{i}-answers-{model_tag(args.model)}.pkl"
         memo = pickle.loads(memo_path.read_bytes()) if memo_path is not None and memo_path.exists() else {}
         t0 = time.process_time()
         auto = run_stream(stream.track, memo)

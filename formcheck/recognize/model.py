@@ -82,6 +82,11 @@ def default_recognizer() -> Recognizer:
     return _DEFAULT[0]
 
 
+def use_recognizer(path: Path) -> None:
+    """Make the weights in ``path`` the default (evaluation scripts comparing candidate models)."""
+    _DEFAULT[:] = [Recognizer.load(path)]
+
+
 def train_logistic(x: np.ndarray, y: np.ndarray, classes: tuple[str, ...], l2: float = 1e-3,
                    steps: int = 1500, lr: float = 0.05, seed: int = 0, hidden: int = 0) -> Recognizer:
     """Fit the softmax regression (after a tanh layer of ``hidden`` units, if any) by
