@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from formcheck.live.session import LiveFrame, LiveSession
-from formcheck.pose.landmarks import INDEX
+from formcheck.recognize.set_analysis import settled_from
 from formcheck.recognize.stream import ASK_AFTER_S, StreamEvent, StreamRecognizer
 from formcheck.rules.engine import FrameVerdict
 from formcheck.rules.exercise import Exercise, get_exercise
@@ -28,8 +28,6 @@ LEAD_S = 0.0  # replayed before the recognised windows begin: none, since a lead
 SETUP_PASS_S = 0.5  # the recogniser has already seen the person in position: a shorter setup check
 SWITCH_SLACK_S = 1.0  # a set ends this long after the first window naming the next exercise starts
 STATUS_S = 4.0  # how long "X, right side: recognised" stays on screen
-MOVED_TORSOS = 0.75  # the hips this far (in torso lengths) from the set's position: still changing position
-TURNED_DEG = 45.0  # the trunk turned this far in the picture from the set's position: still changing position
 MIN_SIDE_VOTES = 2  # reps (or holds) the engine must put on a side for its majority to name the set's side
 MIN_SET_REPS = 2  # one rep-like movement (getting up, lying down) is not a set
 # Windows (one a second) that must name a set's exercise while it lasts. A change of position
@@ -286,30 +284,10 @@ class AutoSession:
 
 
 def settled(rows: list, start_s: float) -> list:
-    """The rows from the end of the last change of position: the engine learns the rest level
-    from a set's first frames, so they must not be the person still getting into position.
-
-    A change of position moves the hips far (over ``MOVED_TORSOS`` torso lengths) from where
-    they are once the exercise has begun (their median over ``start_s .. start_s + 4 s``), or
-    turns the trunk (over ``TURNED_DEG`` in the picture: sitting up or lying down keeps the
-    hips in place); an exercise's own movement moves them less."""
-    hips = [INDEX["left_hip"], INDEX["right_hip"]]
-    shoulders = [INDEX["left_shoulder"], INDEX["right_shoulder"]]
+    """The rows from the end of the last change of position (see :func:`settled_from`)."""
     t = np.array([r[0] for r in rows])
     xy = np.array([r[1][:, :2] for r in rows], float)
-    hip = xy[:, hips].mean(axis=1)
-    trunk = xy[:, shoulders].mean(axis=1) - hip
-    torso = np.linalg.norm(trunk, axis=1)
-    ref = (t >= start_s) & (t <= start_s + 4.0) & np.isfinite(hip).all(axis=1) & np.isfinite(trunk).all(axis=1)
-    if not ref.any():
-        return rows
-    centre, size = np.median(hip[ref], axis=0), np.nanmedian(torso[ref])
-    up = np.median(trunk[ref] / torso[ref, None], axis=0)
-    with np.errstate(invalid="ignore"):
-        turned = (trunk @ up) / (torso * max(np.linalg.norm(up), 1e-9)) < np.cos(np.radians(TURNED_DEG))
-    far = (np.linalg.norm(hip - centre, axis=1) > MOVED_TORSOS * size) | turned
-    far &= t <= start_s + 2.0
-    return rows[int(np.flatnonzero(far)[-1]) + 1:] if far.any() else rows
+    return rows[settled_from(t, xy, start_s):]
 
 
 def default_set_session(exercise: Exercise, image_size: tuple[int, int]) -> LiveSession:

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.pose.landmarks import PoseTrack
+from formcheck.pose.landmarks import INDEX, PoseTrack
 from formcheck.recognize.segmentation import REST, Recognition, Segment
 
 CONFIRM_CONFIDENCE = 0.9  # below this, a hold in which the engine times nothing is rest
+MOVED_TORSOS = 0.75  # the hips this far (in torso lengths) from the set's position: still changing position
+TURNED_DEG = 45.0  # the trunk turned this far in the picture from the set's position: still changing position
 
 
 def set_span(rec: Recognition, index: int, pad_before_s: float = 2.5, pad_after_s: float = 1.0) -> tuple[float, float]:
@@ -31,6 +33,36 @@ def set_span(rec: Recognition, index: int, pad_before_s: float = 2.5, pad_after_
         nxt = rec.segments[index + 1]
         end += min(pad_after_s, nxt.duration_s if index + 2 == len(rec.segments) else 0.5 * nxt.duration_s)
     return start, end
+
+
+def settled_from(t: np.ndarray, xy: np.ndarray, start_s: float) -> int:
+    """Index of the first frame after the last change of position: the engine learns the rest
+    level from a set's first frames, so they must not be the person still getting into position
+    (``t``: frame times, ``xy``: (n, 33, 2) picture landmarks, ``start_s``: where the set began).
+
+    A change of position moves the hips far (over ``MOVED_TORSOS`` torso lengths) from where
+    they are once the exercise has begun (their median over ``start_s .. start_s + 4 s``), or
+    turns the trunk (over ``TURNED_DEG`` in the picture: sitting up or lying down keeps the
+    hips in place); an exercise's own movement moves them less."""
+    hip = xy[:, [INDEX["left_hip"], INDEX["right_hip"]]].mean(axis=1)
+    trunk = xy[:, [INDEX["left_shoulder"], INDEX["right_shoulder"]]].mean(axis=1) - hip
+    torso = np.linalg.norm(trunk, axis=1)
+    ref = (t >= start_s) & (t <= start_s + 4.0) & np.isfinite(hip).all(axis=1) & np.isfinite(trunk).all(axis=1)
+    if not ref.any():
+        return 0
+    centre, size = np.median(hip[ref], axis=0), np.nanmedian(torso[ref])
+    up = np.median(trunk[ref] / torso[ref, None], axis=0)
+    with np.errstate(invalid="ignore"):
+        turned = (trunk @ up) / (torso * max(np.linalg.norm(up), 1e-9)) < np.cos(np.radians(TURNED_DEG))
+    far = (np.linalg.norm(hip - centre, axis=1) > MOVED_TORSOS * size) | turned
+    far &= t <= start_s + 2.0
+    return int(np.flatnonzero(far)[-1]) + 1 if far.any() else 0
+
+
+def settled_part(track: PoseTrack, start_s: float) -> PoseTrack:
+    """``track`` from the end of the last change of position before ``start_s`` + 2 s."""
+    k = settled_from(track.t_s, track.image_xyz[..., :2].astype(float), start_s)
+    return track.slice(k, len(track)) if 0 < k < len(track) - 1 else track
 
 
 def slice_time(track: PoseTrack, start_s: float, end_s: float) -> PoseTrack:
@@ -89,7 +121,7 @@ def analyse_sets(track: PoseTrack, rec: Recognition) -> list[AnalysedSet]:
     for i, seg in enumerate(rec.segments):
         if not seg.is_set:
             continue
-        part = slice_time(track, *set_span(rec, i))
+        part = settled_part(slice_time(track, *set_span(rec, i)), seg.start_s)
         result = analyze_track(get_exercise(seg.exercise), part) if len(part) >= 2 else None
         found = result is not None and bool(result.engine.reps or result.engine.holds)
         moves = get_exercise(seg.exercise).kind != "hold"  # defined by movement: no rep, no set
