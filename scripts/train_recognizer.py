@@ -1,6 +1,6 @@
 """Build models/recognizer.npz: the exercise recogniser's weights (issue 9).
 
-    PYTHONPATH=. python scripts/train_recognizer.py [--clips 20] [--cache /tmp/recognizer-clips]
+    PYTHONPATH=. python scripts/train_recognizer.py [--clips 40] [--cache /tmp/recognizer-clips]
 
 Reproducible: every random choice comes from fixed seeds (training seeds start at
 TRAIN_SEED; the held-out evaluation in scripts/eval_recognition.py and the tests use
@@ -85,8 +85,8 @@ def labelled_windows(clips_per_exercise: int, rest_clips: int, seed: int, cache:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--clips", type=int, default=20, help="training clips per exercise")
-    ap.add_argument("--rest-clips", type=int, default=150)
+    ap.add_argument("--clips", type=int, default=40, help="training clips per exercise")
+    ap.add_argument("--rest-clips", type=int, default=450)
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--hidden", type=int, default=HIDDEN, help="tanh units before the softmax (0: plain "
                     "logistic regression)")
@@ -104,6 +104,7 @@ def main() -> None:
                          steps=2000 if args.hidden else 1500)
     acc = float((rec.probabilities(x).argmax(axis=1) == y).mean())
     rec.info = {"train_windows": len(y), "train_accuracy": round(acc, 4), "clips_per_exercise": args.clips,
+                "rest_clips": args.rest_clips,
                 "hidden": args.hidden, "error_share": args.error_share}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     rec.save(args.out)
