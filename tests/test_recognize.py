@@ -223,3 +223,14 @@ def test_last_rep_before_a_hard_cut_is_counted():
     sets = analyse_sets(track, recognize(track))
     assert [(a.segment.exercise, len(a.result.engine.reps)) for a in sets] == [("clamshell", 4), ("bridge", 4)]
 
+
+
+@pytest.mark.parametrize("lead_s", [0.8, 1.0])
+def test_a_clip_of_one_window_is_a_set(lead_s):
+    """A 3.4-3.8 s clip (one window; the real clamshell GIF is 3.9 s) is judged as a whole: its
+    run reaches both ends of the recording, so its own stretch is the recording, not one hop."""
+    track, _ = synthetic_track(MotionScript("clamshell", reps=1, side="left", fps=24, lead_in_s=lead_s,
+                                            lead_out_s=lead_s, seed=7), noise=TrackerNoise(seed=7))
+    rec = recognize(track)
+    assert len(rec.windows.start_s) == 1
+    assert [(s.exercise, s.is_set) for s in rec.segments] == [("clamshell", True)]

@@ -320,10 +320,12 @@ def confirmed(s: AutoSet) -> bool:
 
 
 def cut(s: AutoSet, end_s: float, factory, image_size: tuple[int, int]) -> None:
-    """End ``s`` at ``end_s``: its session rebuilt from its own frames up to there."""
+    """End ``s`` at ``end_s``: its session rebuilt from its own frames up to there (none, when
+    the cut comes before its first frame: the next exercise's run began first, so this was a
+    false start with nothing of its own and no reps)."""
     raw = s.session.raw_track()
     keep = raw.t_s < end_s
-    if not keep.all() and keep.any():
+    if not keep.all():
         session = factory(s.exercise, image_size)
         for k in np.flatnonzero(keep):
             row = np.concatenate([raw.image_xyz[k], raw.world_xyz[k], raw.visibility[k, :, None],
@@ -331,4 +333,4 @@ def cut(s: AutoSet, end_s: float, factory, image_size: tuple[int, int]) -> None:
             session.step(float(raw.t_s[k]), RowPose(row) if raw.detected[k] else None)
         s.session.close()
         s.session = session
-    s.end_s = float(raw.t_s[keep][-1]) if keep.any() else end_s
+    s.end_s = float(raw.t_s[keep][-1]) if keep.any() else max(end_s, s.start_s)

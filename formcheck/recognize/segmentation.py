@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.pose.landmarks import PoseTrack
-from formcheck.recognize.features import HOP_S, Windows, feature_names, track_windows
+from formcheck.recognize.features import Windows, feature_names, track_windows
 from formcheck.recognize.model import Recognizer, default_recognizer
 
 REST = "rest"  # not exercising: still, resting between sets, moving between positions
@@ -135,14 +135,19 @@ def segments_from_path(windows: Windows, probs: np.ndarray, path: np.ndarray, cl
     rest = classes.index(REST)
     path = path.copy()
     centres = windows.centre_s
+
+    def bounds(a: int, b: int) -> tuple[float, float]:
+        """The stretch the run's windows are the nearest to (to the recording's ends at its edges)."""
+        start = t_start if a == 0 else 0.5 * (centres[a - 1] + centres[a])
+        return start, t_end if b == len(path) - 1 else 0.5 * (centres[b] + centres[b + 1])
+
     for a, b in _runs(path):
-        own_s = (b - a + 1) * HOP_S  # the stretch the run's windows are the nearest to
-        if path[a] != rest and ((windows.end_s[b] - windows.start_s[a]) < min_set_s or own_s < 0.5 * min_set_s):
+        start, end = bounds(a, b)
+        if path[a] != rest and ((windows.end_s[b] - windows.start_s[a]) < min_set_s or end - start < 0.5 * min_set_s):
             path[a:b + 1] = rest
     segs: list[Segment] = []
     for a, b in _runs(path):
-        start = t_start if a == 0 else 0.5 * (centres[a - 1] + centres[a])
-        end = t_end if b == len(path) - 1 else 0.5 * (centres[b] + centres[b + 1])
+        start, end = bounds(a, b)
         k = int(path[a])
         mean_p = probs[a:b + 1].mean(axis=0)
         order = np.argsort(mean_p)[::-1]
