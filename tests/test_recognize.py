@@ -224,7 +224,6 @@ def test_last_rep_before_a_hard_cut_is_counted():
     assert [(a.segment.exercise, len(a.result.engine.reps)) for a in sets] == [("clamshell", 4), ("bridge", 4)]
 
 
-
 @pytest.mark.parametrize("lead_s", [0.8, 1.0])
 def test_a_clip_of_one_window_is_a_set(lead_s):
     """A 3.4-3.8 s clip (one window; the real clamshell GIF is 3.9 s) is judged as a whole: its
