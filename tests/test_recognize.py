@@ -17,7 +17,8 @@ from formcheck.errors import InputError
 from formcheck.pose.landmarks import PoseTrack
 from formcheck.recognize.catalogue import counts_as, recognised_as
 from formcheck.recognize.model import default_recognizer
-from formcheck.recognize.segmentation import REST, Recognition, Segment, recognize, viterbi
+from formcheck.recognize.segmentation import (MIN_CONFIDENCE, REST, Recognition, Segment, recognize, viterbi,
+                                              which_exercise)
 from formcheck.recognize.set_analysis import analyse_sets
 from formcheck.synth.generate import TrackerNoise, synthetic_track
 from formcheck.synth.motion import MOTIONS, MotionScript
@@ -121,6 +122,15 @@ def test_low_confidence_is_said_plainly():
     assert rec.unsure()
     with pytest.raises(InputError, match=r"not sure.*Clamshell.*0\.41.*--exercise"):
         check_sure(rec, "clip.mp4")
+
+
+def test_confidence_weighs_the_exercises_against_each_other_not_against_rest():
+    """A set's confidence answers "which exercise?": rest's share (a still hold looks like
+    rest) does not make it unsure, a second exercise does."""
+    rest, still = 2, np.array([0.50, 0.05, 0.45])
+    assert which_exercise(still, 0, rest) == pytest.approx(0.50 / 0.55)
+    rivals = np.array([0.50, 0.40, 0.10])
+    assert which_exercise(rivals, 0, rest) < MIN_CONFIDENCE
 
 
 def test_viterbi_ignores_a_single_odd_window():
