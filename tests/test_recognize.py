@@ -17,9 +17,10 @@ from formcheck.errors import InputError
 from formcheck.pose.landmarks import PoseTrack
 from formcheck.recognize.catalogue import counts_as, recognised_as
 from formcheck.recognize.model import default_recognizer
-from formcheck.recognize.segmentation import (MIN_CONFIDENCE, REST, Recognition, Segment, recognize, viterbi,
-                                              which_exercise)
-from formcheck.recognize.set_analysis import analyse_sets
+from formcheck.recognize.features import Windows
+from formcheck.recognize.segmentation import (MIN_CONFIDENCE, REST, Recognition, Segment, recognize,
+                                              segments_from_path, viterbi, which_exercise)
+from formcheck.recognize.set_analysis import CONFIRM_CONFIDENCE, analyse_sets
 from formcheck.synth.generate import TrackerNoise, synthetic_track
 from formcheck.synth.motion import MOTIONS, MotionScript
 from formcheck.synth.recognition_set import concatenate, held_out_clips
@@ -131,6 +132,17 @@ def test_confidence_weighs_the_exercises_against_each_other_not_against_rest():
     assert which_exercise(still, 0, rest) == pytest.approx(0.50 / 0.55)
     rivals = np.array([0.50, 0.40, 0.10])
     assert which_exercise(rivals, 0, rest) < MIN_CONFIDENCE
+
+
+def test_a_set_keeps_its_share_against_rest_for_the_set_or_rest_question():
+    """Set or rest (a hold the engine timed nothing in) is judged on the share with rest in it:
+    the rest clip that looked 0.7 like a stretch must not pass as sure of it."""
+    n = 8
+    probs = np.tile([0.6, 0.05, 0.35], (n, 1))
+    windows = Windows(np.arange(n, dtype=float), np.arange(n) + 4.0, np.zeros((n, 1)), np.ones(n), np.zeros(n, int))
+    seg = segments_from_path(windows, probs, np.zeros(n, int), ("quadriceps_stretch", "clamshell", REST), 0.0, 11.0)[0]
+    assert seg.share == pytest.approx(0.6) and seg.confidence == pytest.approx(0.6 / 0.65)
+    assert seg.share < CONFIRM_CONFIDENCE < seg.confidence
 
 
 def test_viterbi_ignores_a_single_odd_window():

@@ -30,10 +30,11 @@ class Segment:
     exercise: str  # an exercise id or REST
     start_s: float
     end_s: float
-    confidence: float  # mean probability of the exercise over its windows
+    confidence: float  # which_exercise: how sure it is this exercise rather than another (rest: its mean probability)
     side: str | None = None  # left | right | both, from the engine once analysed
     runner_up: str | None = None
     looked_like: str | None = None  # set to the exercise when the engine found nothing in it
+    share: float | None = None  # mean probability of its class over its windows, rest included: is it a set at all?
 
     @property
     def is_set(self) -> bool:
@@ -153,7 +154,7 @@ def segments_from_path(windows: Windows, probs: np.ndarray, path: np.ndarray, cl
         order = np.argsort(mean_p)[::-1]
         runner = next((classes[j] for j in order if j != k), None)
         conf = float(mean_p[k]) if k == rest else which_exercise(mean_p, k, rest)
-        segs.append(Segment(classes[k], float(start), float(end), conf, runner_up=runner))
+        segs.append(Segment(classes[k], float(start), float(end), conf, runner_up=runner, share=float(mean_p[k])))
     return segs
 
 

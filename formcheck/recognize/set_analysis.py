@@ -110,7 +110,8 @@ def analyse_sets(track: PoseTrack, rec: Recognition) -> list[AnalysedSet]:
     The engine gets a say: a stretch of a reps or cyclic exercise in which it counts
     nothing was not a set of it (someone resting in the start position looks much like the
     exercise), so it becomes rest, with ``looked_like`` keeping the recogniser's guess. A
-    hold is kept when recognised with CONFIRM_CONFIDENCE or more, even if the engine times
+    hold is kept when its share of the probability, rest included (``Segment.share``: the
+    question here is set or rest), is CONFIRM_CONFIDENCE or more, even if the engine times
     no hold in it (its position rule is strict about the camera view): the report then
     says 0 s held rather than that nothing was done.
     """
@@ -125,7 +126,8 @@ def analyse_sets(track: PoseTrack, rec: Recognition) -> list[AnalysedSet]:
         result = analyze_track(get_exercise(seg.exercise), part) if len(part) >= 2 else None
         found = result is not None and bool(result.engine.reps or result.engine.holds)
         moves = get_exercise(seg.exercise).kind != "hold"  # defined by movement: no rep, no set
-        if not found and (moves or seg.confidence < CONFIRM_CONFIDENCE):
+        share = seg.confidence if seg.share is None else seg.share  # set or rest: rest counts against it
+        if not found and (moves or share < CONFIRM_CONFIDENCE):
             seg.looked_like, seg.exercise = seg.exercise, REST
             continue
         seg.side = engine_side(result)
