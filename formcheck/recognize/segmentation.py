@@ -165,8 +165,9 @@ def which_exercise(mean_p: np.ndarray, k: int, rest: int) -> float:
     edges trimmed, then the engine must count it), so the confidence that makes the CLI ask
     "which exercise?" leaves rest out: a hold lying still (the supine butterfly) shares a
     third of its probability with rest, though no other exercise comes near it. Chosen on
-    tuning data (renders of seed TUNE_SEED and error-model clips of seed 3001: 152 -> 154 of
-    170 right and sure, wrong and sure unchanged at 1; scripts/compare_recognizers.py)."""
+    tuning data (scripts/compare_recognizers.py: renders of seed TUNE_SEED 102 -> 103 of 104,
+    error-model clips of seed 3001 59 -> 60 of 66; docs/accuracy.md). Set or rest is asked
+    with rest in: :attr:`Segment.share`."""
     return float(mean_p[k] / max(1.0 - mean_p[rest], 1e-9))
 
 
